@@ -1,0 +1,1 @@
+//! Technical indicator kernels: batch functions over slices and streaming structs with O(1) updates.
