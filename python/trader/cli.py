@@ -18,6 +18,11 @@ app = typer.Typer(
 )
 
 
+@app.callback()
+def _root() -> None:
+    """Keep `trader` a command group even while an area has a single command."""
+
+
 @app.command()
 def version() -> None:
     """Print the version of the package and its Rust core."""
