@@ -1,4 +1,4 @@
-"""Pydantic domain models used at the boundaries: bars, signals, orders, fills, positions, configs."""
+"""Bar lengths: the one model with no pydantic in it, so light importers (data loading, the CLI) stay fast."""
 
 from __future__ import annotations
 
