@@ -8,7 +8,10 @@ import typer
 from rich.console import Console
 
 from trader import __version__
+from trader.data.cli import data_app
 from trader.errors import TraderError
+from trader.journal.cli import audit_app
+from trader.risk.cli import risk_app
 
 app = typer.Typer(
     name="trader",
@@ -16,6 +19,11 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+
+
+app.add_typer(data_app, name="data")
+app.add_typer(audit_app, name="audit")
+app.add_typer(risk_app, name="risk")
 
 
 @app.callback()

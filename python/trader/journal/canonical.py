@@ -1,0 +1,173 @@
+"""Canonical JSON for journal records: exact decimals, UTC instants, no NaN, secrets scrubbed on the way."""
+
+from __future__ import annotations
+
+import json
+import math
+import numbers
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from enum import Enum
+from fractions import Fraction
+from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
+from pathlib import PurePath
+from typing import Any
+from uuid import UUID
+
+from trader.errors import JournalError
+from trader.journal.redact import MASK, Redactor
+
+_SORTED_COMPACT: dict[str, Any] = {
+    "ensure_ascii": False,
+    "allow_nan": False,
+    "sort_keys": True,
+    "separators": (",", ":"),
+    "check_circular": False,
+}
+_ENCODER = json.JSONEncoder(**_SORTED_COMPACT)
+# The C encoder built once: json.JSONEncoder.encode rebuilds it on every call, which costs a third of
+# an append. Inputs are already plain JSON types, so it needs no `default` hook.
+_C_ENCODE = (
+    None
+    if c_make_encoder is None
+    else c_make_encoder(None, None, encode_basestring, None, ":", ",", True, False, False)
+)
+_INSTANTS: dict[datetime, str] = {}
+
+
+def dumps(value: Any) -> str:
+    """Sorted keys, no whitespace, non-ASCII kept as UTF-8; `value` must already be normalised."""
+    if _C_ENCODE is not None:
+        return "".join(_C_ENCODE(value, 0))
+    return _ENCODER.encode(value)
+
+
+def format_instant(instant: datetime, where: str = "ts") -> str:
+    """ISO-8601 in UTC with microseconds and a `Z`: `2024-03-01T14:30:00.000000Z` (one spelling)."""
+    text = _INSTANTS.get(instant)
+    if text is not None and instant.tzinfo is not None:
+        return text
+    if instant.tzinfo is UTC:
+        text = instant.isoformat(timespec="microseconds")[:-6] + "Z"  # drop "+00:00"
+    elif instant.tzinfo is None or instant.utcoffset() is None:
+        raise JournalError(
+            f"{where}: naive datetime {instant.isoformat()!r}; journal instants need a timezone"
+        )
+    else:
+        text = instant.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+    if len(_INSTANTS) > 1024:  # bars share timestamps; a small cache saves most of the formatting
+        _INSTANTS.clear()
+    _INSTANTS[instant] = text
+    return text
+
+
+def normalize_payload(payload: object, redactor: Redactor) -> dict[str, Any]:
+    """The payload as plain JSON types (a mapping or a pydantic model at the top), secrets masked."""
+    if type(payload) is dict:
+        return _mapping(payload, redactor, "payload")
+    dump = getattr(payload, "model_dump", None)
+    if callable(dump):
+        # Python mode keeps Decimal and datetime objects so they get this module's exact spelling.
+        payload = dump(mode="python")
+    if not isinstance(payload, Mapping):
+        raise JournalError(f"payload: expected a mapping or a pydantic model, got {type(payload).__name__}")
+    return _mapping(payload, redactor, "payload")
+
+
+def _mapping(value: Mapping[Any, Any], redactor: Redactor, where: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    # The redactor's caches and the common types are inlined: this loop is most of an append's cost.
+    names, texts = redactor.name_cache, redactor.text_cache
+    for raw_key, item in value.items():
+        key = raw_key if type(raw_key) is str else _key(raw_key, where)
+        secret = names.get(key)
+        if secret is None:
+            secret = redactor.secret_name(key)
+        kind = type(item)
+        if secret:
+            out[key] = MASK
+        elif kind is str:
+            clean = texts.get(item)
+            out[key] = clean if clean is not None else redactor.scrub(item)
+        elif kind is Decimal and item.is_finite():
+            out[key] = str(item)
+        elif kind is int or item is None or kind is bool:
+            out[key] = item
+        else:
+            out[key] = _value(item, redactor, where, key)
+    return out
+
+
+def _key(key: object, where: str) -> str:
+    if not isinstance(key, str):
+        raise JournalError(f"{where}: keys must be strings, got {type(key).__name__} key")
+    return str(key)  # a str subclass (StrEnum member) becomes its plain value
+
+
+def _value(item: Any, redactor: Redactor, where: str, key: str | int) -> Any:
+    # Exact-type checks first: they cover nearly every payload value without isinstance chains.
+    kind = type(item)
+    if kind is str:
+        return redactor.scrub(item)
+    if kind is int or kind is bool or item is None:
+        return item
+    if kind is Decimal:
+        return _decimal(item, where, key)
+    if kind is float:
+        if not math.isfinite(item):
+            raise JournalError(f"{_path(where, key)}: {item!r} is not a finite number")
+        return item
+    if kind is datetime:
+        return format_instant(item, _path(where, key))
+    if isinstance(item, Enum):
+        return _value(item.value, redactor, where, key)
+    if isinstance(item, Mapping):
+        return _mapping(item, redactor, _path(where, key))
+    if isinstance(item, list | tuple):
+        inner = _path(where, key)
+        return [_value(v, redactor, inner, i) for i, v in enumerate(item)]
+    return _other(item, redactor, where, key)
+
+
+def _other(item: Any, redactor: Redactor, where: str, key: str | int) -> Any:
+    # Subclasses and rarer types: checked after the fast path above.
+    if isinstance(item, str):
+        return redactor.scrub(str(item))
+    if isinstance(item, Decimal):
+        return _decimal(item, where, key)
+    if type(item).__module__ == "numpy" and getattr(item, "ndim", None) == 0:
+        return _value(item.item(), redactor, where, key)  # numpy scalar -> its Python value
+    if isinstance(item, Fraction):
+        return str(item)  # "1/3": exact, where a float would round
+    if isinstance(item, numbers.Integral):  # int subclasses (IntFlag is caught as an Enum first)
+        return int(item)
+    if isinstance(item, numbers.Real):  # float subclasses
+        value = float(item)
+        if not math.isfinite(value):
+            raise JournalError(f"{_path(where, key)}: {value!r} is not a finite number")
+        return value
+    if isinstance(item, datetime):
+        return format_instant(item, _path(where, key))
+    if isinstance(item, date):
+        return item.isoformat()
+    if isinstance(item, UUID | PurePath):
+        return redactor.scrub(str(item))
+    dump = getattr(item, "model_dump", None)
+    if callable(dump):
+        return _mapping(dump(mode="python"), redactor, _path(where, key))
+    if isinstance(item, set | frozenset):
+        raise JournalError(f"{_path(where, key)}: sets have no order; pass a sorted list")
+    hint = "; pass .tolist()" if hasattr(item, "tolist") else ""
+    raise JournalError(f"{_path(where, key)}: cannot journal a {type(item).__name__}{hint}")
+
+
+def _decimal(item: Decimal, where: str, key: str | int) -> str:
+    if not item.is_finite():
+        raise JournalError(f"{_path(where, key)}: {item} is not a finite number")
+    # str() is exact and keeps the written scale ("1.50" stays "1.50").
+    return str(item)
+
+
+def _path(where: str, key: str | int) -> str:
+    return f"{where}[{key}]" if isinstance(key, int) else f"{where}.{key}"
