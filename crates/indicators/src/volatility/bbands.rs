@@ -1,0 +1,169 @@
+//! Bollinger Bands, TA-Lib `BBANDS(period, nbdevup, nbdevdn, SMA)`: middle = SMA, bands = middle +/- nbdev *
+//! population standard deviation about that SMA; warm-up `period - 1`.
+
+use std::fmt;
+
+use crate::IndicatorError;
+use crate::PIECE;
+use crate::error::{check_inputs, check_min, check_non_negative};
+use crate::volatility::StdDev;
+use crate::volatility::stddev::deviation;
+
+/// One Bollinger Bands output bar.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BBandsOutput {
+    /// Middle + nbdev_up * stddev.
+    pub upper: f64,
+    /// The SMA.
+    pub middle: f64,
+    /// Middle - nbdev_dn * stddev.
+    pub lower: f64,
+}
+
+const NAN3: BBandsOutput = BBandsOutput {
+    upper: f64::NAN,
+    middle: f64::NAN,
+    lower: f64::NAN,
+};
+
+/// Streaming Bollinger Bands: the mean and standard deviation of [`StdDev`]'s anchored running sums.
+#[derive(Debug, Clone)]
+pub struct BBands {
+    period: usize,
+    nbdev_up: f64,
+    nbdev_dn: f64,
+    sd: StdDev,
+    value: BBandsOutput,
+}
+
+impl BBands {
+    /// New bands; `period >= 1`, both multipliers finite and >= 0.
+    pub fn new(period: i64, nbdev_up: f64, nbdev_dn: f64) -> Result<Self, IndicatorError> {
+        let period = check_min("BBANDS", "period", period, 1)?;
+        let nbdev_up = check_non_negative("BBANDS", "nbdev_up", nbdev_up)?;
+        let nbdev_dn = check_non_negative("BBANDS", "nbdev_dn", nbdev_dn)?;
+        let sd = StdDev::new(period as i64, 1.0)?;
+        Ok(Self {
+            period,
+            nbdev_up,
+            nbdev_dn,
+            sd,
+            value: NAN3,
+        })
+    }
+
+    /// Feeds one value and returns (upper, middle, lower), NaN during warm-up and on a NaN input (which restarts).
+    #[inline]
+    pub fn update(&mut self, x: f64) -> BBandsOutput {
+        if x.is_nan() {
+            self.reset();
+            return NAN3;
+        }
+        let Some((middle, var)) = self.sd.moments(x) else {
+            return self.value;
+        };
+        let sd = deviation(var, 1.0);
+        self.value = BBandsOutput {
+            upper: middle + sd * self.nbdev_up,
+            middle,
+            lower: middle - sd * self.nbdev_dn,
+        };
+        self.value
+    }
+
+    /// The last output (NaN until ready).
+    pub fn value(&self) -> BBandsOutput {
+        self.value
+    }
+
+    /// True once the warm-up is over.
+    pub fn ready(&self) -> bool {
+        !self.value.middle.is_nan()
+    }
+
+    /// Forgets all input.
+    pub fn reset(&mut self) {
+        self.sd.reset();
+        self.value = NAN3;
+    }
+}
+
+impl fmt::Display for BBands {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "BBANDS({},{},{})",
+            self.period, self.nbdev_up, self.nbdev_dn
+        )
+    }
+}
+
+/// Batch Bollinger Bands into the three outputs (each of the input's length).
+pub fn bbands(
+    input: &[f64],
+    period: i64,
+    nbdev_up: f64,
+    nbdev_dn: f64,
+    out_upper: &mut [f64],
+    out_middle: &mut [f64],
+    out_lower: &mut [f64],
+) -> Result<(), IndicatorError> {
+    let mut s = BBands::new(period, nbdev_up, nbdev_dn)?;
+    check_inputs(
+        "BBANDS",
+        &[
+            ("input", input.len()),
+            ("out_upper", out_upper.len()),
+            ("out_middle", out_middle.len()),
+            ("out_lower", out_lower.len()),
+        ],
+    )?;
+    // Means and variances first, then the bands in a second, vectorisable pass over the (cached) piece; the
+    // same operations as `update`, so the same bits. The variance waits in `out_upper`.
+    let mut start = 0;
+    while start < input.len() {
+        let end = (start + PIECE).min(input.len());
+        for i in start..end {
+            let x = input[i];
+            let (middle, var) = if x.is_nan() {
+                s.reset();
+                (f64::NAN, f64::NAN)
+            } else {
+                s.sd.moments(x).unwrap_or((f64::NAN, f64::NAN))
+            };
+            (out_middle[i], out_upper[i]) = (middle, var);
+        }
+        let (up, dn) = (s.nbdev_up, s.nbdev_dn);
+        let (u, m, l) = (
+            &mut out_upper[start..end],
+            &out_middle[start..end],
+            &mut out_lower[start..end],
+        );
+        for ((u, &m), l) in u.iter_mut().zip(m).zip(l) {
+            let sd = deviation(*u, 1.0);
+            (*u, *l) = (m + sd * up, m - sd * dn);
+        }
+        start = end;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bands_are_symmetric_about_the_sma() {
+        let mut b = BBands::new(2, 2.0, 2.0).unwrap();
+        b.update(1.0);
+        assert_eq!(
+            b.update(3.0),
+            BBandsOutput {
+                upper: 4.0,
+                middle: 2.0,
+                lower: 0.0
+            }
+        );
+        assert_eq!(b.to_string(), "BBANDS(2,2,2)");
+    }
+}

@@ -1,0 +1,198 @@
+//! Order arguments from Python to the embedded gateway: decimals, enum names and order types, checked with errors
+//! that name the field and the value.
+
+use exec_gateway::money::{Price, Quantity};
+use exec_gateway::order::{
+    ClientOrderId, OrderIntent, OrderKind, Side, Symbol, TimeInForce, TrailingOffset,
+};
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyFloat, PyInt, PyString};
+
+use crate::gateway_error::invalid_input;
+
+/// Reads a decimal argument: text (exact), an int, or a float taken at its shortest repr (bar prices come from
+/// f64 columns); a bool or any other type is refused. Errors name the field and the value.
+pub(crate) fn decimal<T: std::str::FromStr<Err = exec_gateway::error::MoneyError>>(
+    value: &Bound<'_, PyAny>,
+    field: &str,
+) -> PyResult<T> {
+    let py = value.py();
+    let text = if let Ok(text) = value.cast::<PyString>() {
+        text.to_str()?.to_owned()
+    } else if value.is_instance_of::<PyBool>() {
+        return Err(invalid_input(
+            py,
+            format!("field `{field}` = {value}: expected a decimal, not a boolean"),
+        ));
+    } else if let Ok(int) = value.cast::<PyInt>() {
+        int.extract::<i64>()?.to_string()
+    } else if let Ok(float) = value.cast::<PyFloat>() {
+        let float = float.value();
+        if !float.is_finite() {
+            return Err(invalid_input(
+                py,
+                format!("field `{field}` = {float}: must be a finite number"),
+            ));
+        }
+        // Rust's `Display` for f64 is the shortest round-trip text and never uses an exponent.
+        float.to_string()
+    } else {
+        return Err(invalid_input(
+            py,
+            format!(
+                "field `{field}` = {value}: expected decimal text, an int or a float, got {}",
+                value.get_type().name()?
+            ),
+        ));
+    };
+    text.parse()
+        .map_err(|e| invalid_input(py, format!("field `{field}`: {e}")))
+}
+
+fn optional<T: std::str::FromStr<Err = exec_gateway::error::MoneyError>>(
+    value: Option<&Bound<'_, PyAny>>,
+    field: &str,
+) -> PyResult<Option<T>> {
+    value.map(|v| decimal(v, field)).transpose()
+}
+
+fn side_of(py: Python<'_>, side: &str) -> PyResult<Side> {
+    match side {
+        "buy" => Ok(Side::Buy),
+        "sell" => Ok(Side::Sell),
+        other => Err(invalid_input(
+            py,
+            format!("field `side` = {other:?}: expected \"buy\" or \"sell\""),
+        )),
+    }
+}
+
+fn time_in_force_of(py: Python<'_>, tif: &str) -> PyResult<TimeInForce> {
+    Ok(match tif {
+        "day" => TimeInForce::Day,
+        "gtc" => TimeInForce::Gtc,
+        "ioc" => TimeInForce::Ioc,
+        "fok" => TimeInForce::Fok,
+        "opg" => TimeInForce::Opg,
+        "cls" => TimeInForce::Cls,
+        other => {
+            return Err(invalid_input(
+                py,
+                format!(
+                    "field `time_in_force` = {other:?}: expected day, gtc, ioc, fok, opg or cls"
+                ),
+            ));
+        }
+    })
+}
+
+/// The prices an order type may carry, as given from Python.
+#[derive(Debug, Default)]
+pub(crate) struct PriceArgs<'a, 'py> {
+    pub(crate) limit: Option<&'a Bound<'py, PyAny>>,
+    pub(crate) stop: Option<&'a Bound<'py, PyAny>>,
+    pub(crate) trail: Option<&'a Bound<'py, PyAny>>,
+    pub(crate) trail_percent: Option<&'a Bound<'py, PyAny>>,
+}
+
+fn kind_of(py: Python<'_>, order_type: &str, prices: &PriceArgs<'_, '_>) -> PyResult<OrderKind> {
+    let given = [
+        ("limit_price", prices.limit),
+        ("stop_price", prices.stop),
+        ("trail_price", prices.trail),
+        ("trail_percent", prices.trail_percent),
+    ];
+    let allowed: &[&str] = match order_type {
+        "market" => &[],
+        "limit" => &["limit_price"],
+        "stop" => &["stop_price"],
+        "stop_limit" => &["stop_price", "limit_price"],
+        "trailing_stop" => &["trail_price", "trail_percent"],
+        other => {
+            return Err(invalid_input(
+                py,
+                format!(
+                    "field `order_type` = {other:?}: expected market, limit, stop, stop_limit or trailing_stop"
+                ),
+            ));
+        }
+    };
+    if let Some((field, _)) = given
+        .iter()
+        .find(|(field, value)| value.is_some() && !allowed.contains(field))
+    {
+        return Err(invalid_input(
+            py,
+            format!("field `{field}`: not allowed for a {order_type} order"),
+        ));
+    }
+    let required = |field: &str, value: Option<&Bound<'_, PyAny>>| -> PyResult<Price> {
+        match value {
+            Some(value) => decimal(value, field),
+            None => Err(invalid_input(
+                py,
+                format!("field `{field}`: required for a {order_type} order"),
+            )),
+        }
+    };
+    Ok(match order_type {
+        "market" => OrderKind::Market,
+        "limit" => OrderKind::Limit {
+            limit: required("limit_price", prices.limit)?,
+        },
+        "stop" => OrderKind::Stop {
+            stop: required("stop_price", prices.stop)?,
+        },
+        "stop_limit" => OrderKind::StopLimit {
+            stop: required("stop_price", prices.stop)?,
+            limit: required("limit_price", prices.limit)?,
+        },
+        _ => {
+            let trail = match (
+                optional(prices.trail, "trail_price")?,
+                optional(prices.trail_percent, "trail_percent")?,
+            ) {
+                (Some(price), None) => TrailingOffset::Price(price),
+                (None, Some(percent)) => TrailingOffset::Percent(percent),
+                _ => {
+                    return Err(invalid_input(
+                        py,
+                        "field `trail_price`: a trailing_stop order needs exactly one of trail_price or trail_percent"
+                            .into(),
+                    ));
+                }
+            };
+            OrderKind::TrailingStop { trail }
+        }
+    })
+}
+
+/// Everything of an order intent except its prices, as given from Python.
+#[derive(Debug)]
+pub(crate) struct IntentArgs<'a, 'py> {
+    pub(crate) client_order_id: &'a str,
+    pub(crate) symbol: &'a str,
+    pub(crate) side: &'a str,
+    pub(crate) quantity: &'a Bound<'py, PyAny>,
+    pub(crate) order_type: &'a str,
+    pub(crate) time_in_force: &'a str,
+    pub(crate) strategy: Option<String>,
+}
+
+/// Builds a Rust order intent; every error names the field and the value.
+pub(crate) fn intent_of(
+    py: Python<'_>,
+    args: IntentArgs<'_, '_>,
+    prices: &PriceArgs<'_, '_>,
+) -> PyResult<OrderIntent> {
+    let invalid = |e: exec_gateway::error::OrderError| invalid_input(py, e.to_string());
+    Ok(OrderIntent {
+        client_order_id: ClientOrderId::new(args.client_order_id).map_err(invalid)?,
+        symbol: Symbol::new(args.symbol).map_err(invalid)?,
+        side: side_of(py, args.side)?,
+        quantity: decimal::<Quantity>(args.quantity, "quantity")?,
+        kind: kind_of(py, args.order_type, prices)?,
+        time_in_force: time_in_force_of(py, args.time_in_force)?,
+        strategy: args.strategy,
+    })
+}
