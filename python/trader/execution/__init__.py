@@ -1,0 +1,1 @@
+"""Execution: clients of the Rust order gateway (embedded in-process for backtests, remote over gRPC)."""
