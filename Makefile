@@ -29,8 +29,22 @@ $(VENV)/.core: $(VENV)/.deps $(RUST_SOURCES) pyproject.toml
 	$(VENV)/bin/maturin develop --release --uv --quiet
 	touch $@
 
+# Python gRPC stubs from proto/ (gitignored, regenerated when the proto changes). The `-I<package dir>=<proto dir>`
+# mapping makes grpcio-tools write package-relative imports (trader.execution._pb.gateway_pb2).
+PB_DIR := python/trader/execution/_pb
+$(PB_DIR)/.stamp: $(VENV)/.deps proto/trader/v1/gateway.proto
+	mkdir -p $(PB_DIR)
+	$(PY) -m grpc_tools.protoc -I$(PB_DIR:python/%=%)=proto/trader/v1 --python_out=python --grpc_python_out=python \
+		--pyi_out=python $(PB_DIR:python/%=%)/gateway.proto
+	touch $(PB_DIR)/__init__.py $@
+
+# The gateway server binary (debug build) that the Python integration tests start.
+$(VENV)/.gateway: $(VENV)/.deps $(RUST_SOURCES)
+	cargo build -p gateway_server --locked --quiet
+	touch $@
+
 .PHONY: setup
-setup: $(VENV)/.core  ## Bootstrap the virtualenv, Python deps and the release build of the extension
+setup: $(VENV)/.core $(PB_DIR)/.stamp $(VENV)/.gateway  ## Bootstrap the virtualenv, Python deps, the extension, gRPC stubs
 
 # --- the two README commands ------------------------------------------------------------------------------
 
@@ -77,4 +91,4 @@ fmt: $(VENV)/.deps  ## Format Rust and Python sources in place
 
 .PHONY: clean
 clean:  ## Remove build outputs and the virtualenv
-	rm -rf $(VENV) target python/trader/*.so
+	rm -rf $(VENV) target python/trader/*.so $(PB_DIR)

@@ -1,0 +1,374 @@
+//! The gateway worker: one thread owns the `Gateway` and serves commands from an mpsc queue in arrival order.
+//!
+//! Submits that queue up together are handed to `Gateway::submit_batch`, so they share one journal fsync (group
+//! commit). After each batch the journal tail is read into the event log, which feeds StreamEvents.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+use exec_gateway::breaker::BreakerState;
+use exec_gateway::error::GatewayError;
+use exec_gateway::gateway::{Gateway, GatewayConfig, Submitted};
+use exec_gateway::matching::Bar;
+use exec_gateway::money::Quantity;
+use exec_gateway::order::{ClientOrderId, Order, OrderIntent, Symbol};
+use exec_gateway::recovery::RecoveryReport;
+use exec_gateway::sim::SimConfig;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::api_error::ApiError;
+use crate::durable_venue::DurableSimVenue;
+use crate::events::{EventLog, JournalTail};
+use crate::metrics::Metrics;
+
+/// Most commands served in one round (and so the largest group commit).
+const MAX_BATCH: usize = 512;
+
+type Reply<T> = oneshot::Sender<Result<T, ApiError>>;
+
+/// What the gateway reports about itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HealthSnapshot {
+    /// The kill switch is on.
+    pub kill_switch: bool,
+    /// `closed`, `open`, `half_open` or `none`.
+    pub breaker: &'static str,
+    /// Why the gateway is halted, if it is.
+    pub halted: Option<String>,
+    /// Orders not yet terminal.
+    pub open_orders: usize,
+    /// Orders the simulated venue holds.
+    pub venue_orders: usize,
+    /// Submits the simulated venue refused as a reused client order id.
+    pub venue_refused_duplicates: u64,
+}
+
+enum Command {
+    Submit(OrderIntent, Reply<Submitted>),
+    Replace(ClientOrderId, OrderIntent, Reply<Submitted>),
+    Cancel(ClientOrderId, Reply<Order>),
+    Get(ClientOrderId, Reply<Order>),
+    List(bool, Reply<Vec<Order>>),
+    Positions(Reply<Vec<(Symbol, Quantity)>>),
+    SetKillSwitch(bool, Reply<bool>),
+    Health(Reply<HealthSnapshot>),
+    Bar(Bar, Reply<usize>),
+}
+
+/// How to open the gateway.
+#[derive(Debug)]
+pub struct EngineConfig {
+    /// The journal file.
+    pub journal: PathBuf,
+    /// The core's settings.
+    pub gateway: GatewayConfig,
+    /// The simulated venue's settings.
+    pub sim: SimConfig,
+    /// Where the simulated venue keeps its state across restarts.
+    pub venue_state: PathBuf,
+}
+
+/// A cheap, cloneable handle to the gateway worker.
+#[derive(Debug, Clone)]
+pub struct EngineHandle {
+    tx: mpsc::Sender<Command>,
+    /// The event log (readable without going through the worker).
+    pub events: EventLog,
+    /// The server's metrics.
+    pub metrics: Arc<Metrics>,
+}
+
+/// The running worker thread; it ends once every handle is dropped.
+#[derive(Debug)]
+pub struct Engine {
+    /// Handle for the front ends.
+    pub handle: EngineHandle,
+    /// What opening the journal found.
+    pub recovery: RecoveryReport,
+    thread: JoinHandle<()>,
+}
+
+impl Engine {
+    /// Opens the journal (replay and reconciliation happen here) and starts the worker thread.
+    pub fn start(config: EngineConfig, metrics: Arc<Metrics>) -> Result<Self, String> {
+        let (tx, rx) = mpsc::channel(4 * MAX_BATCH);
+        let events = EventLog::default();
+        let (opened_tx, opened_rx) = std::sync::mpsc::channel();
+        let worker_events = events.clone();
+        let worker_metrics = Arc::clone(&metrics);
+        let thread = std::thread::Builder::new()
+            .name("gateway-worker".into())
+            .spawn(move || {
+                let kill_switch = config.gateway.limits.kill_switch;
+                let opened = DurableSimVenue::open(&config.venue_state, config.sim)
+                    .map_err(|e| e.to_string())
+                    .and_then(|(venue, _)| {
+                        Gateway::open(&config.journal, venue, config.gateway)
+                            .map_err(|e| e.to_string())
+                    })
+                    .and_then(|(gateway, report)| {
+                        let tail = JournalTail::open(&config.journal).map_err(|e| e.to_string())?;
+                        Ok((gateway, report, tail))
+                    });
+                let (gateway, report, tail) = match opened {
+                    Ok(opened) => opened,
+                    Err(error) => {
+                        let _ = opened_tx.send(Err(error));
+                        return;
+                    }
+                };
+                let _ = opened_tx.send(Ok(report));
+                let mut worker = Worker {
+                    gateway,
+                    tail,
+                    events: worker_events,
+                    metrics: worker_metrics,
+                    kill_switch,
+                };
+                worker.sync_events();
+                worker.run(rx);
+            })
+            .map_err(|e| format!("cannot start the gateway worker thread: {e}"))?;
+        let recovery = opened_rx
+            .recv()
+            .map_err(|_| "the gateway worker stopped while opening".to_owned())??;
+        Ok(Self {
+            handle: EngineHandle {
+                tx,
+                events,
+                metrics,
+            },
+            recovery,
+            thread,
+        })
+    }
+
+    /// Waits for the worker to finish (after every handle is dropped); the journal is flushed by then.
+    pub fn join(self) {
+        let Self { handle, thread, .. } = self;
+        drop(handle);
+        let _ = thread.join();
+    }
+}
+
+struct Worker {
+    gateway: Gateway<DurableSimVenue>,
+    tail: JournalTail,
+    events: EventLog,
+    metrics: Arc<Metrics>,
+    kill_switch: bool,
+}
+
+impl Worker {
+    fn run(&mut self, mut rx: mpsc::Receiver<Command>) {
+        while let Some(first) = rx.blocking_recv() {
+            let mut batch = vec![first];
+            while batch.len() < MAX_BATCH {
+                match rx.try_recv() {
+                    Ok(command) => batch.push(command),
+                    Err(_) => break,
+                }
+            }
+            self.serve(batch);
+            self.sync_events();
+        }
+        // Everything is committed after each command; flushing is a no-op safety net for buffered policies.
+        let _ = self.gateway.flush_journal();
+    }
+
+    /// Serves commands in order; each run of consecutive submits goes through one group commit.
+    fn serve(&mut self, batch: Vec<Command>) {
+        let mut submits: Vec<(OrderIntent, Reply<Submitted>)> = Vec::new();
+        for command in batch {
+            match command {
+                Command::Submit(intent, reply) => submits.push((intent, reply)),
+                other => {
+                    self.submit_all(std::mem::take(&mut submits));
+                    self.serve_one(other);
+                }
+            }
+        }
+        self.submit_all(submits);
+    }
+
+    fn submit_all(&mut self, submits: Vec<(OrderIntent, Reply<Submitted>)>) {
+        if submits.is_empty() {
+            return;
+        }
+        let (intents, replies): (Vec<_>, Vec<_>) = submits.into_iter().unzip();
+        let results = self.gateway.submit_batch(intents);
+        for (result, reply) in results.into_iter().zip(replies) {
+            let _ = reply.send(self.count(result));
+        }
+    }
+
+    fn count(&self, result: Result<Submitted, GatewayError>) -> Result<Submitted, ApiError> {
+        match &result {
+            Ok(submitted) if submitted.duplicate => self.metrics.orders_duplicate.inc(),
+            Ok(_) => self.metrics.orders_submitted.inc(),
+            Err(_) => 0,
+        };
+        result.map_err(|error| self.refused(error.into()))
+    }
+
+    fn refused(&self, error: ApiError) -> ApiError {
+        self.metrics
+            .refused(&format!("{:?}", error.code), &error.reason);
+        error
+    }
+
+    fn serve_one(&mut self, command: Command) {
+        match command {
+            Command::Submit(intent, reply) => self.submit_all(vec![(intent, reply)]),
+            Command::Replace(old, new, reply) => {
+                let result = self.gateway.replace(&old, new);
+                let _ = reply.send(self.count(result));
+            }
+            Command::Cancel(id, reply) => {
+                let result = self.gateway.cancel(&id);
+                if result.is_ok() {
+                    self.metrics.orders_canceled.inc();
+                }
+                let _ = reply.send(result.map_err(|e| self.refused(e.into())));
+            }
+            Command::Get(id, reply) => {
+                let result = self
+                    .gateway
+                    .order(&id)
+                    .cloned()
+                    .ok_or_else(|| GatewayError::NotFound(id).into());
+                let _ = reply.send(result);
+            }
+            Command::List(open_only, reply) => {
+                let mut orders: Vec<Order> = self
+                    .gateway
+                    .orders()
+                    .filter(|o| !open_only || o.status().is_open())
+                    .cloned()
+                    .collect();
+                orders.sort_by(|a, b| a.client_order_id().cmp(b.client_order_id()));
+                let _ = reply.send(Ok(orders));
+            }
+            Command::Positions(reply) => {
+                let positions = self
+                    .gateway
+                    .positions()
+                    .iter()
+                    .map(|(symbol, quantity)| (symbol.clone(), *quantity))
+                    .collect();
+                let _ = reply.send(Ok(positions));
+            }
+            Command::SetKillSwitch(on, reply) => {
+                self.gateway.set_kill_switch(on);
+                self.kill_switch = on;
+                self.metrics.kill_switch.set(i64::from(on));
+                let _ = reply.send(Ok(on));
+            }
+            Command::Health(reply) => {
+                let breaker = match self.gateway.guard().map(|g| g.breaker_state()) {
+                    None => "none",
+                    Some(BreakerState::Closed) => "closed",
+                    Some(BreakerState::Open { .. }) => "open",
+                    Some(BreakerState::HalfOpen { .. }) => "half_open",
+                };
+                let _ = reply.send(Ok(HealthSnapshot {
+                    kill_switch: self.kill_switch,
+                    breaker,
+                    halted: self.gateway.halted().map(str::to_owned),
+                    open_orders: self.gateway.open_order_count(),
+                    venue_orders: self.gateway.venue().sim().order_snapshots().len(),
+                    venue_refused_duplicates: self.gateway.venue().sim().refused_duplicates(),
+                }));
+            }
+            Command::Bar(bar, reply) => {
+                let result = self.publish_bar(bar);
+                let _ = reply.send(result);
+            }
+        }
+    }
+
+    fn publish_bar(&mut self, bar: Bar) -> Result<usize, ApiError> {
+        self.gateway
+            .venue_mut()
+            .on_bar(&bar)
+            .map_err(|e| ApiError::new(tonic::Code::InvalidArgument, "INVALID_ARGUMENT", e))?;
+        self.gateway.set_last_price(bar.symbol.clone(), bar.close);
+        self.gateway
+            .poll_venue()
+            .map_err(|e| self.refused(e.into()))
+    }
+
+    /// Moves newly committed journal records into the event log.
+    fn sync_events(&mut self) {
+        match self.tail.read_new() {
+            Ok(new) => self.events.extend(new),
+            // The gateway itself validated these bytes; a failure here means the disk changed under us.
+            Err(error) => eprintln!("trader-gateway: event log: {error}"),
+        }
+        let last = i64::try_from(self.events.last_sequence()).unwrap_or(i64::MAX);
+        self.metrics.journal_sequence.set(last);
+        let open = i64::try_from(self.gateway.open_order_count()).unwrap_or(i64::MAX);
+        self.metrics.open_orders.set(open);
+    }
+}
+
+impl EngineHandle {
+    async fn ask<T>(&self, command: impl FnOnce(Reply<T>) -> Command) -> Result<T, ApiError> {
+        let (reply, answer) = oneshot::channel();
+        self.tx
+            .send(command(reply))
+            .await
+            .map_err(|_| ApiError::stopped())?;
+        answer.await.map_err(|_| ApiError::stopped())?
+    }
+
+    /// Submits a new order (idempotent on its client order id).
+    pub async fn submit(&self, intent: OrderIntent) -> Result<Submitted, ApiError> {
+        self.ask(|reply| Command::Submit(intent, reply)).await
+    }
+
+    /// Replaces working order `old` by `new`.
+    pub async fn replace(
+        &self,
+        old: ClientOrderId,
+        new: OrderIntent,
+    ) -> Result<Submitted, ApiError> {
+        self.ask(|reply| Command::Replace(old, new, reply)).await
+    }
+
+    /// Cancels an open order.
+    pub async fn cancel(&self, id: ClientOrderId) -> Result<Order, ApiError> {
+        self.ask(|reply| Command::Cancel(id, reply)).await
+    }
+
+    /// One order.
+    pub async fn get(&self, id: ClientOrderId) -> Result<Order, ApiError> {
+        self.ask(|reply| Command::Get(id, reply)).await
+    }
+
+    /// Every order (or the open ones), sorted by client order id.
+    pub async fn list(&self, open_only: bool) -> Result<Vec<Order>, ApiError> {
+        self.ask(|reply| Command::List(open_only, reply)).await
+    }
+
+    /// Net positions.
+    pub async fn positions(&self) -> Result<Vec<(Symbol, Quantity)>, ApiError> {
+        self.ask(Command::Positions).await
+    }
+
+    /// Turns the kill switch on or off; returns the new state.
+    pub async fn set_kill_switch(&self, on: bool) -> Result<bool, ApiError> {
+        self.ask(|reply| Command::SetKillSwitch(on, reply)).await
+    }
+
+    /// Health.
+    pub async fn health(&self) -> Result<HealthSnapshot, ApiError> {
+        self.ask(Command::Health).await
+    }
+
+    /// Feeds one bar to the simulated venue; returns the events it produced.
+    pub async fn publish_bar(&self, bar: Bar) -> Result<usize, ApiError> {
+        self.ask(|reply| Command::Bar(bar, reply)).await
+    }
+}

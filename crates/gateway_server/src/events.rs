@@ -1,0 +1,202 @@
+//! The event log behind StreamEvents: the gateway journal, followed record by record, as sequenced wire events.
+//!
+//! Sequence numbers are journal record positions (from 1), so they are gap-free and the same after a restart:
+//! a client that saw sequence `n` resumes with `from_sequence = n + 1`. Only committed bytes are read (the tail
+//! is followed after each commit), and a committed record is never dropped at reopen, so a sequence once streamed
+//! always means the same fact.
+
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use exec_gateway::journal::HEADER_LEN;
+use exec_gateway::order::{ClientOrderId, OrderEvent, OrderIntent};
+use serde::Deserialize;
+use tokio::sync::watch;
+
+use crate::convert::{intent_to_wire, order_event_to_wire};
+use crate::pb;
+
+/// The gateway's journal record format, as written by `exec_gateway` (its `Record` type is crate-private).
+#[derive(Debug, Deserialize)]
+#[serde(tag = "record", rename_all = "snake_case")]
+enum JournalRecord {
+    Intent {
+        intent: OrderIntent,
+        #[serde(default)]
+        replaces: Option<ClientOrderId>,
+    },
+    Event {
+        client_order_id: ClientOrderId,
+        event: OrderEvent,
+    },
+}
+
+/// Reading the journal for events failed.
+#[derive(Debug, thiserror::Error)]
+pub enum EventLogError {
+    /// The journal file could not be opened or read.
+    #[error("journal {path}: {action}: {source}")]
+    Io {
+        /// The journal file.
+        path: PathBuf,
+        /// What was being done.
+        action: &'static str,
+        /// The operating system's error.
+        source: std::io::Error,
+    },
+    /// A committed record is damaged or not a gateway record.
+    #[error("journal {path}: record {sequence} at byte {offset}: {why}")]
+    Record {
+        /// The journal file.
+        path: PathBuf,
+        /// Its sequence number.
+        sequence: u64,
+        /// Byte offset of its header.
+        offset: u64,
+        /// What is wrong.
+        why: String,
+    },
+}
+
+/// Follows the journal file from the start, turning each complete record into a wire event.
+#[derive(Debug)]
+pub struct JournalTail {
+    path: PathBuf,
+    file: File,
+    offset: u64,
+    next_sequence: u64,
+    buffer: Vec<u8>,
+}
+
+impl JournalTail {
+    /// Opens the journal at `path` for reading, positioned before its first record.
+    pub fn open(path: &Path) -> Result<Self, EventLogError> {
+        let file = File::open(path).map_err(|source| EventLogError::Io {
+            path: path.to_owned(),
+            action: "open for reading",
+            source,
+        })?;
+        Ok(Self {
+            path: path.to_owned(),
+            file,
+            offset: 0,
+            next_sequence: 1,
+            buffer: Vec::new(),
+        })
+    }
+
+    /// Every complete record written since the last call, as events. A partial record at the end stays for later.
+    pub fn read_new(&mut self) -> Result<Vec<pb::GatewayEvent>, EventLogError> {
+        let io = |action| {
+            let path = self.path.clone();
+            move |source| EventLogError::Io {
+                path,
+                action,
+                source,
+            }
+        };
+        let start = self.offset + self.buffer.len() as u64;
+        self.file.seek(SeekFrom::Start(start)).map_err(io("seek"))?;
+        self.file
+            .read_to_end(&mut self.buffer)
+            .map_err(io("read"))?;
+        let mut events = Vec::new();
+        let mut at = 0;
+        while self.buffer.len() - at >= HEADER_LEN {
+            let header = &self.buffer[at..at + HEADER_LEN];
+            let len = u32::from_le_bytes(header[..4].try_into().expect("4 bytes")) as usize;
+            let crc = u32::from_le_bytes(header[4..].try_into().expect("4 bytes"));
+            if self.buffer.len() - at - HEADER_LEN < len {
+                break;
+            }
+            let payload = &self.buffer[at + HEADER_LEN..at + HEADER_LEN + len];
+            let fail = |why: String| EventLogError::Record {
+                path: self.path.clone(),
+                sequence: self.next_sequence,
+                offset: self.offset + at as u64,
+                why,
+            };
+            if crc32fast::hash(payload) != crc {
+                return Err(fail("checksum mismatch".into()));
+            }
+            let record: JournalRecord =
+                serde_json::from_slice(payload).map_err(|e| fail(format!("undecodable: {e}")))?;
+            let mut event = match record {
+                JournalRecord::Intent { intent, replaces } => pb::GatewayEvent {
+                    client_order_id: intent.client_order_id.to_string(),
+                    kind: "submitted".into(),
+                    replaces: replaces.map(|id| id.to_string()).unwrap_or_default(),
+                    intent: Some(intent_to_wire(&intent)),
+                    ..pb::GatewayEvent::default()
+                },
+                JournalRecord::Event {
+                    client_order_id,
+                    event,
+                } => order_event_to_wire(&client_order_id, &event),
+            };
+            event.sequence = self.next_sequence;
+            self.next_sequence += 1;
+            events.push(event);
+            at += HEADER_LEN + len;
+        }
+        self.buffer.drain(..at);
+        self.offset += at as u64;
+        Ok(events)
+    }
+}
+
+/// Every event so far, shared between the gateway worker (writer) and the streams (readers).
+#[derive(Debug, Clone)]
+pub struct EventLog {
+    events: Arc<Mutex<Vec<pb::GatewayEvent>>>,
+    last: watch::Sender<u64>,
+}
+
+impl Default for EventLog {
+    fn default() -> Self {
+        Self {
+            events: Arc::default(),
+            last: watch::Sender::new(0),
+        }
+    }
+}
+
+impl EventLog {
+    fn lock(&self) -> MutexGuard<'_, Vec<pb::GatewayEvent>> {
+        // A panic while holding the lock leaves a consistent Vec (push is the only mutation), so keep going.
+        self.events
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Appends events (already numbered in order) and wakes the streams.
+    pub fn extend(&self, new: Vec<pb::GatewayEvent>) {
+        let Some(last) = new.last().map(|e| e.sequence) else {
+            return;
+        };
+        self.lock().extend(new);
+        self.last.send_replace(last);
+    }
+
+    /// Events with sequence `>= from`, at most `max` of them.
+    pub fn read_from(&self, from: u64, max: usize) -> Vec<pb::GatewayEvent> {
+        let events = self.lock();
+        // Sequence n sits at index n - 1: the log holds every record from the first.
+        let start = usize::try_from(from.max(1) - 1)
+            .unwrap_or(usize::MAX)
+            .min(events.len());
+        events[start..].iter().take(max).cloned().collect()
+    }
+
+    /// The last sequence number (0 when empty).
+    pub fn last_sequence(&self) -> u64 {
+        *self.last.borrow()
+    }
+
+    /// A receiver that changes whenever events are appended.
+    pub fn subscribe(&self) -> watch::Receiver<u64> {
+        self.last.subscribe()
+    }
+}
