@@ -56,7 +56,8 @@ def test_a_killed_writer_leaves_a_journal_that_verifies_and_resumes(tmp_path: Pa
         repair_torn_tail(folder)
         report = verify_journal(folder)
     assert report.ok, report.problem
-    assert report.records > 300
+    # Two full files of 150 precede the third; the kill may land before the third file's first record.
+    assert report.records >= 300
     with Journal(folder, options=JournalOptions(fsync=FsyncPolicy.NEVER, rotate_records=150)) as journal:
         record = journal.append("run_start", {"resumed": True}, ts=T0)
     assert record.seq == report.head_seq + 1
