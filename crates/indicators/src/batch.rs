@@ -91,6 +91,25 @@ pub(crate) fn with_fma<R>(f: impl FnOnce() -> R) -> R {
     f()
 }
 
+/// Runs a whole batch kernel `f` compiled for AVX2 and FMA when the CPU has them: wider vectors for the
+/// element-wise passes (square roots, bands, clamps), the fused multiply-add for the recursions. Every IEEE
+/// operation gives the same bits at any vector width, so the output does not depend on the path.
+#[inline(always)]
+pub(crate) fn with_simd<R>(f: impl FnOnce() -> R) -> R {
+    #[cfg(target_arch = "x86_64")]
+    {
+        #[target_feature(enable = "avx2,fma")]
+        fn run<R>(f: impl FnOnce() -> R) -> R {
+            f()
+        }
+        if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+            // SAFETY: the CPU supports AVX2 and FMA, checked just above.
+            return unsafe { run(f) };
+        }
+    }
+    f()
+}
+
 /// Fills `out` by running a streaming indicator over `input`: batch equals streaming by construction.
 #[inline]
 pub(crate) fn drive<S>(
@@ -164,7 +183,8 @@ fn batch1_body<S: Clone>(
     }
 }
 
-/// [`batch1`] for indicators over (high, low, close).
+/// [`batch1`] for recursive indicators over (high, low, close) whose steady output turns NaN at a bar with a NaN
+/// high or low and stays NaN after it (ATR: the true range is NaN, and the smoothing carries it on).
 #[allow(clippy::too_many_arguments)] // three inputs, the prototype and the three step functions
 pub(crate) fn batch3<S: Clone>(
     proto: &S,
@@ -219,9 +239,12 @@ fn batch3_body<S: Clone>(
             let saved = s.clone();
             let mut nan = false;
             for (((o, &hi), &li), &ci) in out[start..end].iter_mut().zip(h).zip(l).zip(c) {
-                nan |= hi.is_nan() | li.is_nan() | ci.is_nan();
+                nan |= ci.is_nan();
                 *o = steady(&mut s, hi, li, ci);
             }
+            // A NaN high or low makes that bar's output NaN and the recursion carries it to the piece's end,
+            // so the last output stands for their checks: fewer instructions in a latency-bound loop.
+            nan |= out[end - 1].is_nan();
             if !nan {
                 start = end;
                 continue;

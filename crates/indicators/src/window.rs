@@ -54,6 +54,12 @@ impl Ring {
         }
     }
 
+    /// The slot the next `push` writes.
+    #[inline]
+    pub(crate) fn head(&self) -> usize {
+        self.head
+    }
+
     #[inline]
     pub(crate) fn len(&self) -> usize {
         self.len

@@ -4,7 +4,7 @@ use std::fmt;
 
 use crate::error::{check_inputs, check_min};
 use crate::window::Ring;
-use crate::{IndicatorError, PIECE};
+use crate::{IndicatorError, PIECE, with_simd};
 
 /// Streaming SMA over a ring buffer; the running sum is updated with `x - oldest` (one add on the
 /// dependency chain per bar).
@@ -75,10 +75,17 @@ pub fn sma(input: &[f64], period: i64, out: &mut [f64]) -> Result<(), IndicatorE
     check_inputs("SMA", &[("input", input.len()), ("out", out.len())])?;
     // A hand-rolled copy of `update` that reads the evicted value from the slice instead of the ring;
     // same float operations in the same order, so streaming equals batch bit for bit.
-    let pf = p as f64;
     // Optimistic pieces, as in `roc`: the steady loop watches for NaN in the same pass; a piece with a NaN, or
     // still in a warm-up, is redone bar by bar from the saved sum. The arithmetic is `update`'s, reading the
     // evicted value from the slice instead of the ring.
+    with_simd(|| sma_body(input, p, out));
+    Ok(())
+}
+
+/// The kernel of [`sma`], compiled for AVX2 where the CPU has it (see `with_simd`).
+#[inline(always)]
+fn sma_body(input: &[f64], p: usize, out: &mut [f64]) {
+    let pf = p as f64;
     let n = out.len();
     let (mut sum, mut run_start) = (0.0, 0);
     let mut start = 0;
@@ -94,9 +101,14 @@ pub fn sma(input: &[f64], period: i64, out: &mut [f64]) -> Result<(), IndicatorE
             {
                 nan |= xi.is_nan();
                 sum += xi - oi;
-                *o = sum / pf;
+                *o = sum;
             }
             if !nan {
+                // The divisions in a second pass over the (cached) piece: it vectorises, and a division's
+                // result does not depend on the vector width, so these are `update`'s bits.
+                for o in &mut out[start..end] {
+                    *o /= pf;
+                }
                 start = end;
                 continue;
             }
@@ -121,7 +133,6 @@ pub fn sma(input: &[f64], period: i64, out: &mut [f64]) -> Result<(), IndicatorE
         }
         start = end;
     }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -45,11 +45,12 @@ impl Wma {
             self.weighted_sum += x * self.ring.len() as f64;
             return self.value;
         }
-        self.plain_sum += x;
-        self.plain_sum -= evicted.unwrap_or(0.0);
-        self.weighted_sum += x * self.period as f64;
-        self.value = self.weighted_sum / self.divider;
-        self.weighted_sum -= self.plain_sum;
+        // One add per bar on each running sum's dependency chain (TA-Lib chains two): the newest value's
+        // full weight joins, and every value in the window loses one weight step for the next bar.
+        let weighted = x * self.period as f64;
+        self.plain_sum += x - evicted.unwrap_or(0.0);
+        self.value = (self.weighted_sum + weighted) / self.divider;
+        self.weighted_sum += weighted - self.plain_sum;
         self.value
     }
 

@@ -4,10 +4,9 @@
 
 use std::fmt;
 
-use crate::average::Sma;
 use crate::error::{check_inputs, check_min};
 use crate::window::MonotonicDeque;
-use crate::{IndicatorError, for_each_run};
+use crate::{IndicatorError, PIECE, for_each_run, with_simd};
 
 /// One stochastic output bar.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -32,8 +31,8 @@ pub struct Stoch {
     highest: MonotonicDeque,
     lowest: MonotonicDeque,
     count: usize,
-    slow_k: Sma,
-    slow_d: Sma,
+    slow_k: Mean,
+    slow_d: Mean,
     value: StochOutput,
 }
 
@@ -48,8 +47,8 @@ impl Stoch {
             highest: MonotonicDeque::new(fast, true),
             lowest: MonotonicDeque::new(fast, false),
             count: 0,
-            slow_k: Sma::new(slowk)?,
-            slow_d: Sma::new(slowd)?,
+            slow_k: Mean::new(check_min("STOCH", "slowk", slowk, 1)?),
+            slow_d: Mean::new(check_min("STOCH", "slowd", slowd, 1)?),
             value: NAN2,
         })
     }
@@ -73,7 +72,13 @@ impl Stoch {
     /// From the bar's close and the window's highest high and lowest low to (slow %K, %D).
     #[inline(always)]
     fn smooth(&mut self, close: f64, hh: f64, ll: f64) -> StochOutput {
-        let k = self.slow_k.update(fast_k(close, hh, ll));
+        self.smooth_fast_k(fast_k(close, hh, ll))
+    }
+
+    /// From the bar's fast %K to (slow %K, %D).
+    #[inline(always)]
+    fn smooth_fast_k(&mut self, fast: f64) -> StochOutput {
+        let k = self.slow_k.update(fast);
         if k.is_nan() {
             return self.value;
         }
@@ -109,45 +114,102 @@ impl Stoch {
     }
 }
 
-/// Fast %K in TA-Lib's form: (close - ll) / ((hh - ll) / 100), 0 for a flat window.
+/// Fast %K: 100 (close - ll) / (hh - ll), 0 for a flat window. One division where TA-Lib has two
+/// ((close - ll) / ((hh - ll) / 100)), the same value to an ulp or two: divisions bound this indicator's speed.
 #[inline(always)]
 fn fast_k(close: f64, hh: f64, ll: f64) -> f64 {
-    let range = (hh - ll) / 100.0;
+    let range = hh - ll;
     if range != 0.0 {
-        (close - ll) / range
+        (close - ll) * 100.0 / range
     } else {
         0.0
     }
 }
 
-/// Rolling max and min of `high` and `low` over `period` bars by van Herk / Gil-Werman: per block of
-/// `period` bars, a running prefix extreme and the suffix extremes of the previous block; branch-free and
-/// O(1) per bar. Calls `f(i, hh, ll)` for every `i >= period - 1`.
-fn rolling_extremes(high: &[f64], low: &[f64], period: usize, mut f: impl FnMut(usize, f64, f64)) {
+/// The SMA that smooths %K and %D: [`crate::Sma`]'s running sum (`sum += x - oldest`), scaled by the
+/// reciprocal of the period instead of divided by it (an ulp of difference, a division less per bar).
+#[derive(Debug, Clone)]
+struct Mean {
+    ring: Vec<f64>,
+    head: usize,
+    len: usize,
+    sum: f64,
+    inv_period: f64,
+}
+
+impl Mean {
+    fn new(period: usize) -> Self {
+        Self {
+            ring: vec![0.0; period],
+            head: 0,
+            len: 0,
+            sum: 0.0,
+            inv_period: 1.0 / period as f64,
+        }
+    }
+
+    /// Takes a value; the mean of the last `period` once that many came, else NaN.
+    #[inline(always)]
+    fn update(&mut self, x: f64) -> f64 {
+        let period = self.ring.len();
+        let old = std::mem::replace(&mut self.ring[self.head], x);
+        self.head = if self.head + 1 == period {
+            0
+        } else {
+            self.head + 1
+        };
+        if self.len == period {
+            self.sum += x - old;
+        } else {
+            self.sum += x;
+            self.len += 1;
+            if self.len < period {
+                return f64::NAN;
+            }
+        }
+        self.sum * self.inv_period
+    }
+
+    fn reset(&mut self) {
+        self.head = 0;
+        self.len = 0;
+        self.sum = 0.0;
+    }
+}
+
+/// Writes the max of `high` and the min of `low` over the `period` bars ending at each `i` to `hh[i]` and
+/// `ll[i]` (for `i < period - 1`, over the bars so far), by van Herk / Gil-Werman: per block of `period` bars,
+/// the running prefix extremes and the suffix extremes of the previous block; O(1) per bar in short
+/// branch-free loops. Maxima and minima are exact, so this gives the streaming deques' values.
+fn window_extremes(high: &[f64], low: &[f64], period: usize, hh: &mut [f64], ll: &mut [f64]) {
     let n = high.len();
-    // suffix[j] = extreme of the previous block from offset j on; the sentinel at `period` is neutral.
+    // The previous block's suffix extremes from each offset on; the sentinel at `period` is neutral.
     let mut suf_hi = vec![f64::NEG_INFINITY; period + 1];
     let mut suf_lo = vec![f64::INFINITY; period + 1];
     let mut base = 0;
     while base < n {
         let end = (base + period).min(n);
+        let (hb, lb) = (&high[base..end], &low[base..end]);
+        let (ho, lo) = (&mut hh[base..end], &mut ll[base..end]);
         let (mut pre_hi, mut pre_lo) = (f64::NEG_INFINITY, f64::INFINITY);
-        for i in base..end {
-            let t = i - base;
-            pre_hi = if high[i] > pre_hi { high[i] } else { pre_hi };
-            pre_lo = if low[i] < pre_lo { low[i] } else { pre_lo };
-            if i + 1 >= period {
-                let (s_hi, s_lo) = (suf_hi[t + 1], suf_lo[t + 1]);
-                f(
-                    i,
-                    if s_hi > pre_hi { s_hi } else { pre_hi },
-                    if s_lo < pre_lo { s_lo } else { pre_lo },
-                );
-            }
+        for (((oh, ol), &h), &l) in ho.iter_mut().zip(lo.iter_mut()).zip(hb).zip(lb) {
+            pre_hi = if h > pre_hi { h } else { pre_hi };
+            pre_lo = if l < pre_lo { l } else { pre_lo };
+            (*oh, *ol) = (pre_hi, pre_lo);
+        }
+        // The window ending at offset t spans the previous block from t + 1 on and this block up to t.
+        for (((oh, ol), &sh), &sl) in ho
+            .iter_mut()
+            .zip(lo.iter_mut())
+            .zip(&suf_hi[1..])
+            .zip(&suf_lo[1..])
+        {
+            *oh = if sh > *oh { sh } else { *oh };
+            *ol = if sl < *ol { sl } else { *ol };
         }
         if end - base == period {
             for j in (0..period).rev() {
-                let (h, l) = (high[base + j], low[base + j]);
+                let (h, l) = (hb[j], lb[j]);
                 suf_hi[j] = if h > suf_hi[j + 1] { h } else { suf_hi[j + 1] };
                 suf_lo[j] = if l < suf_lo[j + 1] { l } else { suf_lo[j + 1] };
             }
@@ -185,22 +247,37 @@ pub fn stoch(
             ("out_d", out_d.len()),
         ],
     )?;
-    for_each_run(&[high, low, close], |run, gap| {
-        let mut st = s.clone();
-        let (h, l) = (&high[run.clone()], &low[run.clone()]);
-        let warm = st.fastk - 1;
-        out_k[run.start..run.start + warm.min(run.len())].fill(f64::NAN);
-        out_d[run.start..run.start + warm.min(run.len())].fill(f64::NAN);
-        // The same smoothing as `update`; the window extremes come from the slices (exact, so identical).
-        rolling_extremes(h, l, st.fastk, |i, hh, ll| {
-            let o = st.smooth(close[run.start + i], hh, ll);
-            out_k[run.start + i] = o.k;
-            out_d[run.start + i] = o.d;
+    // Per NaN-free run, in passes (the last two per cached piece): the window extremes into the outputs, fast
+    // %K from them (vectorised, divisions being the costly part), then the smoothing of `update`. The same
+    // operations as `update` on the same values, so the same bits.
+    with_simd(|| {
+        for_each_run(&[high, low, close], |run, gap| {
+            let mut st = s.clone();
+            let warm = (st.fastk - 1).min(run.len());
+            let (ok, od) = (&mut out_k[run.clone()], &mut out_d[run.clone()]);
+            window_extremes(&high[run.clone()], &low[run.clone()], st.fastk, ok, od);
+            ok[..warm].fill(f64::NAN);
+            od[..warm].fill(f64::NAN);
+            let c = &close[run.clone()][warm..];
+            let (ok, od) = (&mut ok[warm..], &mut od[warm..]);
+            for ((ks, ds), cs) in ok
+                .chunks_mut(PIECE)
+                .zip(od.chunks_mut(PIECE))
+                .zip(c.chunks(PIECE))
+            {
+                for ((&hh, ll), &c) in ks.iter().zip(ds.iter_mut()).zip(cs) {
+                    *ll = fast_k(c, hh, *ll);
+                }
+                for (k, d) in ks.iter_mut().zip(ds.iter_mut()) {
+                    let o = st.smooth_fast_k(*d);
+                    (*k, *d) = (o.k, o.d);
+                }
+            }
+            if gap {
+                out_k[run.end] = f64::NAN;
+                out_d[run.end] = f64::NAN;
+            }
         });
-        if gap {
-            out_k[run.end] = f64::NAN;
-            out_d[run.end] = f64::NAN;
-        }
     });
     Ok(())
 }

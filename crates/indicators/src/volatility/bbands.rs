@@ -3,11 +3,9 @@
 
 use std::fmt;
 
-use crate::IndicatorError;
-use crate::PIECE;
 use crate::error::{check_inputs, check_min, check_non_negative};
-use crate::volatility::StdDev;
-use crate::volatility::stddev::deviation;
+use crate::volatility::stddev::{Moments, deviation};
+use crate::{IndicatorError, for_each_piece, with_simd};
 
 /// One Bollinger Bands output bar.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -26,13 +24,14 @@ const NAN3: BBandsOutput = BBandsOutput {
     lower: f64::NAN,
 };
 
-/// Streaming Bollinger Bands: the mean and standard deviation of [`StdDev`]'s anchored running sums.
+/// Streaming Bollinger Bands: the mean and standard deviation of the anchored running sums that
+/// [`StdDev`](crate::StdDev) keeps.
 #[derive(Debug, Clone)]
 pub struct BBands {
     period: usize,
     nbdev_up: f64,
     nbdev_dn: f64,
-    sd: StdDev,
+    sd: Moments,
     value: BBandsOutput,
 }
 
@@ -42,7 +41,7 @@ impl BBands {
         let period = check_min("BBANDS", "period", period, 1)?;
         let nbdev_up = check_non_negative("BBANDS", "nbdev_up", nbdev_up)?;
         let nbdev_dn = check_non_negative("BBANDS", "nbdev_dn", nbdev_dn)?;
-        let sd = StdDev::new(period as i64, 1.0)?;
+        let sd = Moments::new(period);
         Ok(Self {
             period,
             nbdev_up,
@@ -59,15 +58,10 @@ impl BBands {
             self.reset();
             return NAN3;
         }
-        let Some((middle, var)) = self.sd.moments(x) else {
+        let Some((middle, var)) = self.sd.push(x) else {
             return self.value;
         };
-        let sd = deviation(var, 1.0);
-        self.value = BBandsOutput {
-            upper: middle + sd * self.nbdev_up,
-            middle,
-            lower: middle - sd * self.nbdev_dn,
-        };
+        self.value = bands(middle, var, self.nbdev_up, self.nbdev_dn);
         self.value
     }
 
@@ -85,6 +79,17 @@ impl BBands {
     pub fn reset(&mut self) {
         self.sd.reset();
         self.value = NAN3;
+    }
+}
+
+/// The bands about `middle` for a variance `var`.
+#[inline(always)]
+fn bands(middle: f64, var: f64, nbdev_up: f64, nbdev_dn: f64) -> BBandsOutput {
+    let sd = deviation(var, 1.0);
+    BBandsOutput {
+        upper: middle + sd * nbdev_up,
+        middle,
+        lower: middle - sd * nbdev_dn,
     }
 }
 
@@ -118,33 +123,40 @@ pub fn bbands(
             ("out_lower", out_lower.len()),
         ],
     )?;
-    // Means and variances first, then the bands in a second, vectorisable pass over the (cached) piece; the
-    // same operations as `update`, so the same bits. The variance waits in `out_upper`.
-    let mut start = 0;
-    while start < input.len() {
-        let end = (start + PIECE).min(input.len());
-        for i in start..end {
-            let x = input[i];
-            let (middle, var) = if x.is_nan() {
+    // Per NaN-free piece: the warm-up through `update`, then the steady loop with the state in locals (means
+    // and variances, the variance waiting in `out_upper`), then the bands in a second, vectorisable pass over
+    // the (cached) piece. The same operations as `update`, so the same bits.
+    let (up, dn) = (s.nbdev_up, s.nbdev_dn);
+    with_simd(|| {
+        for_each_piece(&[input], |piece, fresh, gap| {
+            if fresh {
                 s.reset();
-                (f64::NAN, f64::NAN)
-            } else {
-                s.sd.moments(x).unwrap_or((f64::NAN, f64::NAN))
-            };
-            (out_middle[i], out_upper[i]) = (middle, var);
-        }
-        let (up, dn) = (s.nbdev_up, s.nbdev_dn);
-        let (u, m, l) = (
-            &mut out_upper[start..end],
-            &out_middle[start..end],
-            &mut out_lower[start..end],
-        );
-        for ((u, &m), l) in u.iter_mut().zip(m).zip(l) {
-            let sd = deviation(*u, 1.0);
-            (*u, *l) = (m + sd * up, m - sd * dn);
-        }
-        start = end;
-    }
+            }
+            let mut i = piece.start;
+            while i < piece.end && !s.sd.warm() {
+                let o = s.update(input[i]);
+                (out_upper[i], out_middle[i], out_lower[i]) = (o.upper, o.middle, o.lower);
+                i += 1;
+            }
+            let (u, m, l) = (
+                &mut out_upper[i..piece.end],
+                &mut out_middle[i..piece.end],
+                &mut out_lower[i..piece.end],
+            );
+            s.sd.run(&input[i..piece.end], u, Some(m));
+            for ((u, &m), l) in u.iter_mut().zip(m.iter()).zip(l) {
+                let o = bands(m, *u, up, dn);
+                (*u, *l) = (o.upper, o.lower);
+            }
+            if gap {
+                (
+                    out_upper[piece.end],
+                    out_middle[piece.end],
+                    out_lower[piece.end],
+                ) = (f64::NAN, f64::NAN, f64::NAN);
+            }
+        })
+    });
     Ok(())
 }
 

@@ -1,7 +1,7 @@
 //! Rolling population standard deviation, TA-Lib `STDDEV(period, nbdev)`: sqrt(E[x^2] - E[x]^2) * nbdev,
 //! 0 when the variance is not positive; warm-up `period - 1`.
 //!
-//! The running sums are kept about an anchor (a recent value) that moves every `period` bars, when the sums
+//! The running sums are kept about an anchor (a recent value) that moves every 8 x `period` bars, when the sums
 //! are recomputed from the window, and at once when the variance is tiny next to the mean square (a quiet
 //! window far from the anchor). This keeps E[x^2] - E[x]^2 from cancelling catastrophically (TA-Lib 0.8 is as
 //! careful; plain running sums of x and x^2 are off by ~1e-10 on prices near 100) at O(1) amortised cost on
@@ -9,26 +9,199 @@
 
 use std::fmt;
 
+use crate::IndicatorError;
 use crate::error::{check_inputs, check_min, check_non_negative};
-use crate::window::Ring;
-use crate::{IndicatorError, PIECE};
+use crate::{for_each_piece, with_simd};
 
 /// Below this ratio of variance to the largest squared deviation summed since the last re-anchoring, the
 /// running sums may have lost too many digits to cancellation.
 const CANCELLATION: f64 = 1e-9;
 
-/// Streaming rolling standard deviation.
-#[derive(Debug, Clone)]
-pub struct StdDev {
-    period: usize,
-    inv_period: f64,
-    nbdev: f64,
-    ring: Ring,
+/// The anchor moves to the newest value every this many windows: often enough that the running sums cannot
+/// drift (their rounding grows with the bars since the anchor and the prices' distance from it), rarely
+/// enough that recomputing them costs well under one operation per bar.
+const REANCHOR_PERIODS: usize = 8;
+
+/// The running sums about the anchor, over the newest `period - 1` values (the part of the window the next
+/// bar keeps). `Copy`, so a batch loop keeps it in registers.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Sums {
     anchor: f64,
-    since_anchor: usize,
     sum: f64,
     sum_sq: f64,
     peak: f64,
+    since_anchor: usize,
+}
+
+const EMPTY: Sums = Sums {
+    anchor: 0.0,
+    sum: 0.0,
+    sum_sq: 0.0,
+    peak: 0.0,
+    since_anchor: 0,
+};
+
+/// The window of the last `period` values: a ring with its write position; `Moments` is what both the
+/// streaming structs and the batch loops step.
+#[derive(Debug, Clone)]
+pub(crate) struct Moments {
+    period: usize,
+    inv_period: f64,
+    buf: Vec<f64>,
+    head: usize,
+    len: usize,
+    sums: Sums,
+}
+
+impl Moments {
+    pub(crate) fn new(period: usize) -> Self {
+        Self {
+            period,
+            inv_period: 1.0 / period as f64,
+            buf: vec![0.0; period],
+            head: 0,
+            len: 0,
+            sums: EMPTY,
+        }
+    }
+
+    pub(crate) fn reset(&mut self) {
+        self.head = 0;
+        self.len = 0;
+        self.sums = EMPTY;
+    }
+
+    /// True when the next value completes a window (the steady state).
+    #[inline(always)]
+    pub(crate) fn warm(&self) -> bool {
+        self.len + 1 >= self.period
+    }
+
+    /// Takes a non-NaN value; once the window is full, returns its (mean, population variance).
+    #[inline(always)]
+    pub(crate) fn push(&mut self, x: f64) -> Option<(f64, f64)> {
+        if self.warm() {
+            let (mut sums, mut head) = (self.sums, self.head);
+            let out = step(&mut sums, &mut self.buf, &mut head, x, self.inv_period);
+            (self.sums, self.head) = (sums, head);
+            self.len = self.period;
+            return Some(out);
+        }
+        // Warm-up: the window is not full yet, so nothing is evicted.
+        if self.len == 0 {
+            self.sums.anchor = x;
+        }
+        self.buf[self.head] = x;
+        self.head = if self.head + 1 == self.period {
+            0
+        } else {
+            self.head + 1
+        };
+        self.len += 1;
+        let d = x - self.sums.anchor;
+        self.sums.sum += d;
+        self.sums.sum_sq += d * d;
+        self.sums.peak = self.sums.peak.max(d * d);
+        None
+    }
+
+    /// Writes the variance of each window ending at `xs[i]` to `vars[i]` (and its mean to `means[i]` when
+    /// given); `xs` has no NaN and starts in the steady state. The loop of `push` with the state in locals.
+    #[inline(always)]
+    pub(crate) fn run(&mut self, xs: &[f64], vars: &mut [f64], means: Option<&mut [f64]>) {
+        let (mut sums, mut head, inv) = (self.sums, self.head, self.inv_period);
+        let buf = &mut self.buf[..];
+        match means {
+            Some(means) => {
+                for ((&x, v), m) in xs.iter().zip(vars.iter_mut()).zip(means.iter_mut()) {
+                    (*m, *v) = step(&mut sums, buf, &mut head, x, inv);
+                }
+            }
+            None => {
+                for (&x, v) in xs.iter().zip(vars.iter_mut()) {
+                    *v = step(&mut sums, buf, &mut head, x, inv).1;
+                }
+            }
+        }
+        (self.sums, self.head) = (sums, head);
+        self.len = self.period;
+    }
+}
+
+/// One steady-state bar: `buf` holds the last `period` values (`head` at the oldest), the sums cover the newest
+/// `period - 1`. Pushes `x` and returns the window's (mean, variance); the sums' update is one add per bar on
+/// the dependency chain.
+#[inline(always)]
+fn step(sums: &mut Sums, buf: &mut [f64], head: &mut usize, x: f64, inv: f64) -> (f64, f64) {
+    let period = buf.len();
+    let d = x - sums.anchor;
+    let dd = d * d;
+    buf[*head] = x;
+    *head = if *head + 1 == period { 0 } else { *head + 1 };
+    sums.peak = if dd > sums.peak { dd } else { sums.peak };
+    let (mut s, mut q) = (sums.sum + d, sums.sum_sq + dd);
+    let mut mean = s * inv;
+    let mut var = q * inv - mean * mean;
+    // The window's oldest value, dropped from the sums after this bar (the slot `push` writes next).
+    let mut oldest = buf[*head] - sums.anchor;
+    if var < CANCELLATION * sums.peak {
+        // Most digits cancelled (a quiet window far from the anchor): recentre on the window and recompute.
+        (s, q, sums.peak) = resum(buf, x);
+        sums.anchor = x;
+        mean = s * inv;
+        var = q * inv - mean * mean;
+        oldest = buf[*head] - x;
+        sums.sum = s - oldest;
+        sums.sum_sq = q - oldest * oldest;
+    } else {
+        sums.sum += d - oldest;
+        sums.sum_sq += dd - oldest * oldest;
+    }
+    let mean = sums.anchor + mean;
+    sums.since_anchor += 1;
+    if sums.since_anchor >= REANCHOR_PERIODS * period {
+        // Re-anchor on the newest value over the `period - 1` values the next bar keeps (all but `head`).
+        let (s, q, peak) = resum(buf, x);
+        let old = buf[*head] - x;
+        (sums.sum, sums.sum_sq, sums.peak) = (s - old, q - old * old, peak);
+        sums.anchor = x;
+        sums.since_anchor = 0;
+    }
+    (mean, var)
+}
+
+/// Sums of `v - anchor`, of its square and its largest square over the whole window, with four accumulators
+/// (independent of the running sums, so the CPU computes it off the dependency chain).
+#[inline(always)]
+fn resum(buf: &[f64], anchor: f64) -> (f64, f64, f64) {
+    let (mut s, mut q, mut m) = ([0.0; 4], [0.0; 4], [0.0f64; 4]);
+    let mut chunks = buf.chunks_exact(4);
+    for c in &mut chunks {
+        for k in 0..4 {
+            let d = c[k] - anchor;
+            s[k] += d;
+            q[k] += d * d;
+            m[k] = m[k].max(d * d);
+        }
+    }
+    for &v in chunks.remainder() {
+        let d = v - anchor;
+        s[0] += d;
+        q[0] += d * d;
+        m[0] = m[0].max(d * d);
+    }
+    (
+        (s[0] + s[1]) + (s[2] + s[3]),
+        (q[0] + q[1]) + (q[2] + q[3]),
+        m[0].max(m[1]).max(m[2].max(m[3])),
+    )
+}
+
+/// Streaming rolling standard deviation.
+#[derive(Debug, Clone)]
+pub struct StdDev {
+    nbdev: f64,
+    moments: Moments,
     value: f64,
 }
 
@@ -38,15 +211,8 @@ impl StdDev {
         let period = check_min("STDDEV", "period", period, 1)?;
         let nbdev = check_non_negative("STDDEV", "nbdev", nbdev)?;
         Ok(Self {
-            period,
-            inv_period: 1.0 / period as f64,
             nbdev,
-            ring: Ring::new(period),
-            anchor: 0.0,
-            since_anchor: 0,
-            sum: 0.0,
-            sum_sq: 0.0,
-            peak: 0.0,
+            moments: Moments::new(period),
             value: f64::NAN,
         })
     }
@@ -59,74 +225,10 @@ impl StdDev {
             self.reset();
             return f64::NAN;
         }
-        if let Some((_, var)) = self.moments(x) {
+        if let Some((_, var)) = self.moments.push(x) {
             self.value = deviation(var, self.nbdev);
         }
         self.value
-    }
-
-    /// The population variance after `x` (NaN during the warm-up and on a NaN input, which restarts).
-    #[inline(always)]
-    fn variance(&mut self, x: f64) -> f64 {
-        if x.is_nan() {
-            self.reset();
-            return f64::NAN;
-        }
-        self.moments(x).map_or(f64::NAN, |(_, var)| var)
-    }
-
-    /// Takes a non-NaN value; once the window is full, returns its (mean, population variance).
-    #[inline(always)]
-    pub(crate) fn moments(&mut self, x: f64) -> Option<(f64, f64)> {
-        if self.ring.len() == 0 {
-            self.anchor = x;
-        }
-        self.ring.push(x);
-        let d = x - self.anchor;
-        self.sum += d;
-        self.sum_sq += d * d;
-        let dd = d * d;
-        self.peak = if dd > self.peak { dd } else { self.peak };
-        if !self.ring.is_full() {
-            return None;
-        }
-        let mut mean_sq = self.sum_sq * self.inv_period;
-        let mut mean = self.sum * self.inv_period;
-        let mut var = mean_sq - mean * mean;
-        if var < CANCELLATION * self.peak {
-            // Most digits cancelled (a quiet window far from the anchor): recentre on the window and recompute.
-            self.reanchor(self.period);
-            mean_sq = self.sum_sq * self.inv_period;
-            mean = self.sum * self.inv_period;
-            var = mean_sq - mean * mean;
-        }
-        let mean = self.anchor + mean;
-        // Drop the window's oldest value now, so the sums hold the `period - 1` values the next bar keeps.
-        let oldest = self.ring.get_back(self.period - 1) - self.anchor;
-        self.sum -= oldest;
-        self.sum_sq -= oldest * oldest;
-        self.since_anchor += 1;
-        if self.since_anchor >= self.period {
-            self.reanchor(self.period - 1);
-        }
-        Some((mean, var))
-    }
-
-    /// Moves the anchor to the newest value and recomputes the sums over the newest `count` values.
-    #[inline(always)]
-    fn reanchor(&mut self, count: usize) {
-        self.anchor = self.ring.get_back(0);
-        self.since_anchor = 0;
-        self.sum = 0.0;
-        self.sum_sq = 0.0;
-        self.peak = 0.0;
-        let (older, newer) = self.ring.newest(count);
-        for &x in older.iter().chain(newer) {
-            let d = x - self.anchor;
-            self.sum += d;
-            self.sum_sq += d * d;
-            self.peak = self.peak.max(d * d);
-        }
     }
 
     /// The last output (NaN until ready).
@@ -141,11 +243,7 @@ impl StdDev {
 
     /// Forgets all input.
     pub fn reset(&mut self) {
-        self.ring.clear();
-        self.since_anchor = 0;
-        self.sum = 0.0;
-        self.sum_sq = 0.0;
-        self.peak = 0.0;
+        self.moments.reset();
         self.value = f64::NAN;
     }
 }
@@ -166,7 +264,7 @@ pub(crate) fn deviation(var: f64, nbdev: f64) -> f64 {
 
 impl fmt::Display for StdDev {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "STDDEV({},{})", self.period, self.nbdev)
+        write!(f, "STDDEV({},{})", self.moments.period, self.nbdev)
     }
 }
 
@@ -179,16 +277,31 @@ pub fn stddev(
 ) -> Result<(), IndicatorError> {
     let mut s = StdDev::new(period, nbdev)?;
     check_inputs("STDDEV", &[("input", input.len()), ("out", out.len())])?;
-    // Variances first, then the square roots in a second, vectorisable pass over the (cached) piece; the
-    // same operations as `update`, so the same bits.
-    for (xs, os) in input.chunks(PIECE).zip(out.chunks_mut(PIECE)) {
-        for (o, &x) in os.iter_mut().zip(xs) {
-            *o = s.variance(x);
-        }
-        for o in os.iter_mut() {
-            *o = deviation(*o, nbdev);
-        }
-    }
+    // Per NaN-free piece: the warm-up through `push`, then the steady loop writing variances, then the square
+    // roots in a second, vectorisable pass over the (cached) piece. The same operations as `update`.
+    let m = &mut s.moments;
+    with_simd(|| {
+        for_each_piece(&[input], |piece, fresh, gap| {
+            if fresh {
+                m.reset();
+            }
+            let (xs, os) = (&input[piece.clone()], &mut out[piece.clone()]);
+            let mut i = 0;
+            while i < xs.len() && !m.warm() {
+                m.push(xs[i]);
+                os[i] = f64::NAN;
+                i += 1;
+            }
+            let os = &mut os[i..];
+            m.run(&xs[i..], os, None);
+            for o in os.iter_mut() {
+                *o = deviation(*o, nbdev);
+            }
+            if gap {
+                out[piece.end] = f64::NAN;
+            }
+        })
+    });
     Ok(())
 }
 

@@ -4,22 +4,36 @@
 
 use std::fmt;
 
-use crate::IndicatorError;
-use crate::ZERO_BAND;
-
 use crate::error::{check_inputs, check_min};
-use crate::window::Ring;
+use crate::{IndicatorError, ZERO_BAND, for_each_piece};
+
+/// The running state besides the two flow windows; `Copy`, so a batch loop keeps it in registers.
+#[derive(Debug, Clone, Copy)]
+struct Flows {
+    prev_tp: f64,
+    pos_sum: f64,
+    neg_sum: f64,
+    null_run: usize,
+    /// The next slot to write, which holds the window's oldest flow once the window is full.
+    head: usize,
+}
+
+const START: Flows = Flows {
+    prev_tp: f64::NAN,
+    pos_sum: 0.0,
+    neg_sum: 0.0,
+    null_run: 0,
+    head: 0,
+};
 
 /// Streaming MFI with TA-Lib's order of operations (drop the oldest flow, then add the new one).
 #[derive(Debug, Clone)]
 pub struct Mfi {
     period: usize,
-    prev_tp: f64,
-    pos: Ring,
-    neg: Ring,
-    pos_sum: f64,
-    neg_sum: f64,
-    null_run: usize,
+    pos: Vec<f64>,
+    neg: Vec<f64>,
+    len: usize,
+    flows: Flows,
     value: f64,
 }
 
@@ -29,12 +43,10 @@ impl Mfi {
         let period = check_min("MFI", "period", period, 1)?;
         Ok(Self {
             period,
-            prev_tp: f64::NAN,
-            pos: Ring::new(period),
-            neg: Ring::new(period),
-            pos_sum: 0.0,
-            neg_sum: 0.0,
-            null_run: 0,
+            pos: vec![0.0; period],
+            neg: vec![0.0; period],
+            len: 0,
+            flows: START,
             value: f64::NAN,
         })
     }
@@ -42,54 +54,35 @@ impl Mfi {
     /// Feeds one bar and returns the MFI (NaN during warm-up and on a NaN input, which restarts it).
     #[inline]
     pub fn update(&mut self, high: f64, low: f64, close: f64, volume: f64) -> f64 {
-        let tp = (high + low + close) / 3.0;
+        let tp = typical(high, low, close);
         if tp.is_nan() || volume.is_nan() {
             self.reset();
             return f64::NAN;
         }
-        let prev = self.prev_tp;
-        self.prev_tp = tp;
-        if prev.is_nan() {
+        if self.flows.prev_tp.is_nan() {
+            self.flows.prev_tp = tp;
             return f64::NAN;
         }
-        if self.pos.is_full() {
-            self.pos_sum -= self.pos.get_back(self.period - 1);
-            self.neg_sum -= self.neg.get_back(self.period - 1);
+        let full = self.len == self.period;
+        self.len = self.period.min(self.len + 1);
+        let mfi = step(
+            &mut self.flows,
+            &mut self.pos,
+            &mut self.neg,
+            tp,
+            volume,
+            full,
+        );
+        if self.len == self.period {
+            self.value = mfi;
         }
-        let change = tp - prev;
-        // TA-Lib's scale-aware dead zone: a move within ~90 ulp of the prices is no move.
-        let flow = if change.abs() <= ZERO_BAND * (tp.abs() + prev.abs()) {
-            0.0
-        } else {
-            tp * volume
-        };
-        let (up, down) = if change < 0.0 {
-            (0.0, flow)
-        } else {
-            (flow, 0.0)
-        };
-        self.pos_sum += up;
-        self.neg_sum += down;
-        self.pos.push(up);
-        self.neg.push(down);
-        // A full window without flow has sums of exactly zero; drop the rounding residue as TA-Lib does.
-        self.null_run = if flow == 0.0 { self.null_run + 1 } else { 0 };
-        if self.null_run >= self.period {
-            self.null_run = self.period;
-            self.pos_sum = 0.0;
-            self.neg_sum = 0.0;
-        }
-        if !self.pos.is_full() {
-            return f64::NAN;
-        }
-        let total = self.pos_sum + self.neg_sum;
-        let pos = self.pos_sum.clamp(0.0, total.max(0.0));
-        self.value = if total <= 0.0 {
-            0.0
-        } else {
-            100.0 * (pos / total)
-        };
         self.value
+    }
+
+    /// True when the next bar is a steady-state step (the flow window is full).
+    #[inline(always)]
+    fn steady(&self) -> bool {
+        self.len == self.period
     }
 
     /// The last output (NaN until ready).
@@ -104,13 +97,60 @@ impl Mfi {
 
     /// Forgets all input.
     pub fn reset(&mut self) {
-        self.prev_tp = f64::NAN;
-        self.pos.clear();
-        self.neg.clear();
-        self.pos_sum = 0.0;
-        self.neg_sum = 0.0;
-        self.null_run = 0;
+        self.len = 0;
+        self.flows = START;
         self.value = f64::NAN;
+    }
+}
+
+/// TA-Lib's typical price.
+#[inline(always)]
+fn typical(high: f64, low: f64, close: f64) -> f64 {
+    (high + low + close) / 3.0
+}
+
+/// `x` where `keep`, else +0.0: a bit mask rather than a branch, since the sign of a price move is a coin flip.
+#[inline(always)]
+fn select(keep: bool, x: f64) -> f64 {
+    f64::from_bits(x.to_bits() & 0u64.wrapping_sub(u64::from(keep)))
+}
+
+/// One bar after the first of a run: drops the oldest flow when the window is `full`, adds this bar's and
+/// returns the MFI of the window (meaningful once it is full). Branch-free but for the rare flat windows.
+#[inline(always)]
+fn step(f: &mut Flows, pos: &mut [f64], neg: &mut [f64], tp: f64, volume: f64, full: bool) -> f64 {
+    let period = pos.len();
+    let prev = f.prev_tp;
+    f.prev_tp = tp;
+    let change = tp - prev;
+    // TA-Lib's scale-aware dead zone: a move within ~90 ulp of the prices is no move.
+    let moved = change.abs() > ZERO_BAND * (tp.abs() + prev.abs());
+    let flow = select(moved, tp * volume);
+    // Split by multiplying with 0 or 1: a select here compiles to a branch, mispredicted half the time.
+    let falling = f64::from(u8::from(change < 0.0));
+    let down = flow * falling;
+    let up = flow - down;
+    // TA-Lib's order (drop the oldest, then add): the rounding residue of a window that empties must match.
+    f.pos_sum -= select(full, pos[f.head]);
+    f.neg_sum -= select(full, neg[f.head]);
+    f.pos_sum += up;
+    f.neg_sum += down;
+    pos[f.head] = up;
+    neg[f.head] = down;
+    f.head = if f.head + 1 == period { 0 } else { f.head + 1 };
+    // A full window without flow has sums of exactly zero; drop the rounding residue as TA-Lib does.
+    f.null_run = (f.null_run + 1) * usize::from(flow == 0.0);
+    if f.null_run >= period {
+        f.null_run = period;
+        f.pos_sum = 0.0;
+        f.neg_sum = 0.0;
+    }
+    let total = f.pos_sum + f.neg_sum;
+    let positive = f.pos_sum.clamp(0.0, total.max(0.0));
+    if total <= 0.0 {
+        0.0
+    } else {
+        100.0 * (positive / total)
     }
 }
 
@@ -140,15 +180,33 @@ pub fn mfi(
             ("out", out.len()),
         ],
     )?;
-    for ((((&h, &l), &c), &v), o) in high
-        .iter()
-        .zip(low)
-        .zip(close)
-        .zip(volume)
-        .zip(out.iter_mut())
-    {
-        *o = s.update(h, l, c, v);
-    }
+    // Per NaN-free piece: the warm-up through `update`, then `update`'s steady step with the state in locals.
+    for_each_piece(&[high, low, close, volume], |piece, fresh, gap| {
+        if fresh {
+            s.reset();
+        }
+        let mut i = piece.start;
+        while i < piece.end && !s.steady() {
+            out[i] = s.update(high[i], low[i], close[i], volume[i]);
+            i += 1;
+        }
+        let r = i..piece.end;
+        let mut flows = s.flows;
+        let (pos, neg) = (&mut s.pos[..], &mut s.neg[..]);
+        for ((((&h, &l), &c), &v), o) in high[r.clone()]
+            .iter()
+            .zip(&low[r.clone()])
+            .zip(&close[r.clone()])
+            .zip(&volume[r.clone()])
+            .zip(&mut out[r])
+        {
+            *o = step(&mut flows, pos, neg, typical(h, l, c), v, true);
+        }
+        s.flows = flows;
+        if gap {
+            out[piece.end] = f64::NAN;
+        }
+    });
     Ok(())
 }
 
