@@ -51,6 +51,8 @@ setup: $(VENV)/.core $(PB_DIR)/.stamp $(VENV)/.gateway  ## Bootstrap the virtual
 .PHONY: demo
 demo: setup  ## Run the main job on embedded defaults (bundled samples, simulated venue, no keys, no network)
 	$(VENV)/bin/trader data check data/samples/*.csv
+	$(VENV)/bin/trader backtest --strategy ema_cross --data data/samples/SPY_1d.csv \
+		--param fast=10 --param slow=30 --out runs/demo
 
 .PHONY: test
 test: setup  ## Run every check: fmt, clippy, Rust tests, ruff, mypy, stubtest, pytest

@@ -9,6 +9,7 @@ from rich.console import Console
 
 from trader import __version__
 from trader.data.cli import data_app
+from trader.engine.cli import backtest, sweep
 from trader.errors import TraderError
 from trader.journal.cli import audit_app
 from trader.risk.cli import risk_app
@@ -24,6 +25,8 @@ app = typer.Typer(
 app.add_typer(data_app, name="data")
 app.add_typer(audit_app, name="audit")
 app.add_typer(risk_app, name="risk")
+app.command("backtest")(backtest)
+app.command("sweep")(sweep)
 
 
 @app.callback()

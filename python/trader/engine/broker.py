@@ -1,0 +1,186 @@
+"""The backtest broker: a strategy's orders go to the embedded gateway, every step is journaled."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, NamedTuple
+
+from trader.execution.embedded import EmbeddedGateway
+from trader.execution.errors import InvalidOrderError, LimitRejectedError, VenueRejectedError
+from trader.journal import Journal, JournalKind
+from trader.strategies.errors import StrategyError
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+if TYPE_CHECKING:
+    from trader.data import Bars
+    from trader.engine.feed import Feed
+    from trader.engine.risk_gate import RiskGate
+    from trader.portfolio import Portfolio
+    from trader.strategies.base import Strategy
+
+
+class Decision(NamedTuple):
+    """One order a strategy decided: at which bar, with which id, what, and what the gateway said."""
+
+    ts: int
+    client_order_id: str
+    symbol: str
+    side: str
+    qty: str
+    order_type: str
+    reason: str
+    status: str
+
+
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else format(value, "f")
+
+
+class BacktestBroker:
+    """Implements `trader.strategies.Broker` for backtests: the clock is the feed's current bar."""
+
+    def __init__(
+        self,
+        feed: Feed,
+        gateway: EmbeddedGateway,
+        portfolio: Portfolio,
+        journal: Journal,
+        *,
+        time_in_force: str,
+        risk: RiskGate | None = None,
+    ) -> None:
+        self._feed = feed
+        self._bars = {bars.symbol: bars for bars in feed.bars}
+        self._seen = dict.fromkeys(self._bars, -1)
+        self.gateway = gateway
+        self._portfolio = portfolio
+        self.journal = journal
+        self._tif = time_in_force
+        self.risk = risk
+        self.stops: dict[str, Decimal] = {}
+        """Risk's initial stop per entry order, so the round trips it opens report R multiples."""
+        self.now_ts = 0
+        self.decisions: list[Decision] = []
+
+    @property
+    def portfolio(self) -> Portfolio:
+        """The account's exact ledger."""
+        return self._portfolio
+
+    @property
+    def symbols(self) -> list[str]:
+        """The symbols of the run, sorted."""
+        return self._feed.symbols
+
+    def advance(self, symbol: str, index: int, ts: int) -> None:
+        """Make bar `index` of `symbol` (stamped `ts`) the latest one visible."""
+        self._seen[symbol] = index
+        self.now_ts = ts
+
+    def history(self, symbol: str) -> Bars:
+        """The bars of `symbol` seen so far: a view ending at the current bar, never beyond."""
+        bars = self._bars.get(symbol)
+        if bars is None:
+            raise StrategyError(f"no data for symbol {symbol!r} (have: {', '.join(self.symbols)})")
+        return bars[: self._seen[symbol] + 1]
+
+    def submit(
+        self,
+        strategy: Strategy,
+        symbol: str,
+        side: str,
+        qty: Decimal,
+        order_type: str,
+        *,
+        limit_price: Decimal | None,
+        stop_price: Decimal | None,
+        reason: str,
+        confidence: float = 0.5,
+    ) -> str:
+        """Journal the intent, ask risk (when on), send it to the gateway, journal the answer.
+
+        Returns the client order id, also when risk or the gateway refused the order (see the journal).
+        """
+        if symbol not in self._bars:
+            raise StrategyError(f"strategy {strategy.strategy_id}: no data for symbol {symbol!r}")
+        if self._seen[symbol] < 0:
+            raise StrategyError(f"strategy {strategy.strategy_id}: no bar of {symbol} seen yet")
+        order_id = strategy.next_order_id(symbol)
+        stamp = self._stamp()
+        intent = {
+            "client_order_id": order_id,
+            "strategy": strategy.strategy_id,
+            "symbol": symbol,
+            "side": side,
+            "qty": format(qty, "f"),
+            "order_type": order_type,
+            "limit_price": _text(limit_price),
+            "stop_price": _text(stop_price),
+            "time_in_force": self._tif,
+            "reason": reason,
+        }
+        self.journal.append(JournalKind.ORDER_INTENT, intent, ts=stamp)
+        if self.risk is not None:
+            verdict = self.risk.evaluate(
+                order_id, strategy.strategy_id, symbol, side, qty, order_type, limit_price, stop_price,
+                reason, confidence, self._portfolio, stamp,
+            )  # fmt: skip
+            self.journal.append(JournalKind.RISK_VERDICT, verdict.payload(), ts=stamp)
+            if not verdict.allowed:
+                self._decide(order_id, symbol, side, qty, order_type, reason, "risk_rejected")
+                return order_id
+            qty = verdict.qty
+            if verdict.stop_price is not None:
+                self.stops[order_id] = verdict.stop_price
+        try:
+            view = self.gateway.submit_order(
+                order_id,
+                symbol,
+                side,
+                qty,
+                order_type,
+                limit_price=limit_price,
+                stop_price=stop_price,
+                time_in_force=self._tif,
+                strategy=strategy.strategy_id,
+            )
+        except (LimitRejectedError, VenueRejectedError) as exc:
+            self.journal.append(
+                JournalKind.GATEWAY_REJECT,
+                {"client_order_id": order_id, "reason_code": exc.reason_code, "detail": str(exc)},
+                ts=stamp,
+            )
+            status = "rejected"
+        except InvalidOrderError as exc:
+            raise StrategyError(f"strategy {strategy.strategy_id}: {exc}") from None
+        else:
+            status = view.status
+            self.journal.append(
+                JournalKind.GATEWAY_ACK, {"client_order_id": order_id, "status": status}, ts=stamp
+            )
+        self._decide(order_id, symbol, side, qty, order_type, reason, status)
+        return order_id
+
+    def _decide(  # noqa: PLR0917 -- the fields of one Decision
+        self,
+        order_id: str,
+        symbol: str,
+        side: str,
+        qty: Decimal,
+        order_type: str,
+        reason: str,
+        status: str,
+    ) -> None:
+        self.decisions.append(
+            Decision(self.now_ts, order_id, symbol, side, format(qty, "f"), order_type, reason, status)
+        )
+
+    @property
+    def now(self) -> datetime:
+        """The simulated clock: the current bar's stamp (made a datetime only when something is journaled)."""
+        return _EPOCH + timedelta(microseconds=self.now_ts // 1_000)
+
+    def _stamp(self) -> datetime:
+        return self.now

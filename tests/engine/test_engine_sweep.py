@@ -1,0 +1,80 @@
+"""Sweeps: one row per grid point, equal to a single backtest, the same with or without a process pool."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from trader.data import load_bars
+from trader.engine import run_backtest
+from trader.engine.sweep import grid_points, parse_grid, run_sweep
+from trader.errors import TraderError
+from trader.strategies import EmaCross, StrategyError
+
+TRADER = Path(sys.executable).with_name("trader")
+
+
+def test_grid_is_parsed_and_expanded_in_order() -> None:
+    grid = parse_grid(["fast=5, 10", "slow=30"])
+    assert grid == {"fast": ["5", "10"], "slow": ["30"]}
+    assert grid_points(grid) == [{"fast": "5", "slow": "30"}, {"fast": "10", "slow": "30"}]
+    for bad in (["fast"], ["fast="], ["fast=1", "fast=2"]):
+        with pytest.raises(TraderError, match="--grid"):
+            parse_grid(bad)
+
+
+def test_rows_match_single_runs_and_bad_points_are_skipped(samples_dir: Path, tmp_path: Path) -> None:
+    spy = samples_dir / "SPY_1d.csv"
+    grid = {"fast": ["5", "40"], "slow": ["30"]}
+    rows = run_sweep("ema_cross", [spy], grid, fixed={"qty": "10"}, workers=2)
+    assert [row.params for row in rows] == grid_points(grid)
+    single = run_backtest(
+        EmaCross({"fast": 5, "slow": 30, "qty": 10}), [load_bars(spy)], tmp_path / "j.jsonl"
+    )
+    assert rows[0].final_equity == format(single.final_equity, "f")
+    assert rows[0].metrics["sharpe"] == single.metrics.to_dict()["sharpe"]
+    assert rows[0].metrics["trades"] == len(single.trades)
+    assert "fast (40) must be below slow (30)" in rows[1].skipped
+    assert rows == run_sweep("ema_cross", [spy], grid, fixed={"qty": "10"}, workers=1)
+
+
+def test_unknown_names_and_missing_files_fail_before_any_run(samples_dir: Path) -> None:
+    with pytest.raises(StrategyError, match=r"unknown parameter\(s\) fats"):
+        run_sweep("ema_cross", [samples_dir / "SPY_1d.csv"], {"fats": ["5"]})
+    with pytest.raises(TraderError, match="file not found"):
+        run_sweep("ema_cross", [Path("missing.csv")], {"fast": ["5"]})
+    with pytest.raises(TraderError, match="both as --param and --grid"):
+        run_sweep("ema_cross", [samples_dir / "SPY_1d.csv"], {"fast": ["5"]}, fixed={"fast": "6"})
+
+
+def test_cli_writes_sweep_csv(samples_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "sweep"
+    done = subprocess.run(
+        [
+            str(TRADER),
+            "sweep",
+            "--strategy",
+            "ema_cross",
+            "--data",
+            str(samples_dir / "SPY_1d.csv"),
+            "--grid",
+            "fast=5,10",
+            "--grid",
+            "slow=20,50",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "best of 4 runs by Sharpe" in done.stdout
+    with (out / "sweep.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert [(r["fast"], r["slow"]) for r in rows] == [("5", "20"), ("5", "50"), ("10", "20"), ("10", "50")]
+    assert all(int(r["trades"]) > 10 and not r["skipped"] for r in rows)
