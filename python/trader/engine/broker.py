@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from trader.engine.risk_gate import RiskGate
     from trader.portfolio import Portfolio
     from trader.strategies.base import Strategy
+    from trader.strategies.order_request import OrderRequest
 
 
 class Decision(NamedTuple):
@@ -86,23 +87,13 @@ class BacktestBroker:
             raise StrategyError(f"no data for symbol {symbol!r} (have: {', '.join(self.symbols)})")
         return bars[: self._seen[symbol] + 1]
 
-    def submit(
-        self,
-        strategy: Strategy,
-        symbol: str,
-        side: str,
-        qty: Decimal,
-        order_type: str,
-        *,
-        limit_price: Decimal | None,
-        stop_price: Decimal | None,
-        reason: str,
-        confidence: float = 0.5,
-    ) -> str:
+    def submit(self, strategy: Strategy, request: OrderRequest) -> str:
         """Journal the intent, ask risk (when on), send it to the gateway, journal the answer.
 
         Returns the client order id, also when risk or the gateway refused the order (see the journal).
         """
+        symbol, side, qty, order_type = request.symbol, request.side, request.qty, request.order_type
+        limit_price, stop_price, reason = request.limit_price, request.stop_price, request.reason
         if symbol not in self._bars:
             raise StrategyError(f"strategy {strategy.strategy_id}: no data for symbol {symbol!r}")
         if self._seen[symbol] < 0:
@@ -123,10 +114,7 @@ class BacktestBroker:
         }
         self.journal.append(JournalKind.ORDER_INTENT, intent, ts=stamp)
         if self.risk is not None:
-            verdict = self.risk.evaluate(
-                order_id, strategy.strategy_id, symbol, side, qty, order_type, limit_price, stop_price,
-                reason, confidence, self._portfolio, stamp,
-            )  # fmt: skip
+            verdict = self.risk.evaluate(order_id, strategy.strategy_id, request, self._portfolio, stamp)
             self.journal.append(JournalKind.RISK_VERDICT, verdict.payload(), ts=stamp)
             if not verdict.allowed:
                 self._decide(order_id, symbol, side, qty, order_type, reason, "risk_rejected")

@@ -9,6 +9,7 @@ from trader.indicators import ATR
 from trader.models import OrderDecision, OrderType, Side, TimeInForce
 from trader.portfolio import Portfolio
 from trader.risk import Holding, MarketState, PortfolioState, RiskConfig, RiskManager, Verdict, price_units
+from trader.strategies.order_request import OrderRequest
 
 
 class RiskGate:
@@ -33,34 +34,22 @@ class RiskGate:
         atr.update(high, low, close)
         self._close[symbol] = Decimal(repr(close))
 
-    def evaluate(  # noqa: PLR0917 -- one decision's fields, passed straight through by the broker
-        self,
-        order_id: str,
-        strategy_id: str,
-        symbol: str,
-        side: str,
-        qty: Decimal,
-        order_type: str,
-        limit_price: Decimal | None,
-        stop_price: Decimal | None,
-        reason: str,
-        confidence: float,
-        portfolio: Portfolio,
-        now: datetime,
+    def evaluate(
+        self, order_id: str, strategy_id: str, request: OrderRequest, portfolio: Portfolio, now: datetime
     ) -> Verdict:
         """The manager's verdict on an order decided at `now`."""
         decision = OrderDecision(
             client_order_id=order_id,
-            symbol=symbol,
-            side=Side(side),
-            order_type=OrderType(order_type),
+            symbol=request.symbol,
+            side=Side(request.side),
+            order_type=OrderType(request.order_type),
             time_in_force=TimeInForce.GTC,
-            qty=qty,
-            limit_price=limit_price,
-            stop_price=stop_price,
+            qty=request.qty,
+            limit_price=request.limit_price,
+            stop_price=request.stop_price,
             strategy_id=strategy_id,
-            confidence=confidence,
-            reason=reason,
+            confidence=request.confidence,
+            reason=request.reason,
             created_at=now,
         )
         holdings = {

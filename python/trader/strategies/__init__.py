@@ -6,6 +6,7 @@ from trader.strategies.breakout import Breakout, BreakoutParams
 from trader.strategies.ema_cross import EmaCross, EmaCrossParams
 from trader.strategies.errors import StrategyError
 from trader.strategies.mean_reversion import MeanReversion, MeanReversionParams
+from trader.strategies.order_request import OrderRequest
 from trader.strategies.params import Params, build_params, parse_assignments
 from trader.strategies.registry import BUILTINS, resolve_strategy
 
@@ -19,6 +20,7 @@ __all__ = [
     "EmaCrossParams",
     "MeanReversion",
     "MeanReversionParams",
+    "OrderRequest",
     "Params",
     "Strategy",
     "StrategyError",

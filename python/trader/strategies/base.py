@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from trader.strategies.errors import StrategyError
+from trader.strategies.order_request import OrderRequest
 from trader.strategies.params import Params as ParamsBase
 from trader.strategies.params import build_params
 
@@ -28,19 +29,7 @@ class Broker(Protocol):
     @property
     def symbols(self) -> list[str]: ...
 
-    def submit(
-        self,
-        strategy: Strategy,
-        symbol: str,
-        side: str,
-        qty: Decimal,
-        order_type: str,
-        *,
-        limit_price: Decimal | None,
-        stop_price: Decimal | None,
-        reason: str,
-        confidence: float,
-    ) -> str: ...
+    def submit(self, strategy: Strategy, request: OrderRequest) -> str: ...
 
     def history(self, symbol: str) -> Bars: ...
 
@@ -159,17 +148,17 @@ class Strategy:
         quantity = Decimal(qty)
         if not quantity > 0:
             raise StrategyError(f"strategy {self.strategy_id}: order qty must be > 0 (got {quantity})")
-        return self.broker.submit(
-            self,
-            self._which(symbol),
-            side,
-            quantity,
-            order_type,
+        request = OrderRequest(
+            symbol=self._which(symbol),
+            side=side,
+            qty=quantity,
+            order_type=order_type,
             limit_price=limit_price,
             stop_price=stop_price,
             reason=reason or f"{self.strategy_id} {side}",
             confidence=confidence,
         )
+        return self.broker.submit(self, request)
 
     def buy(self, qty: Decimal | int, symbol: str | None = None, *, reason: str = "") -> str:
         """A market buy of `qty`."""
