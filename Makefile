@@ -22,6 +22,11 @@ help:  ## List the commands
 $(VENV)/.deps: pyproject.toml uv.lock
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+	$(VENV)/bin/uv sync --frozen --inexact --group dev --quiet
+	touch $@
+
+# The peers the benchmarks run against (large wheels: nautilus_trader, vectorbt), installed only for `make bench`.
+$(VENV)/.bench: $(VENV)/.deps
 	$(VENV)/bin/uv sync --frozen --inexact --all-groups --quiet
 	touch $@
 
@@ -63,7 +68,11 @@ test: setup  ## Run every check: fmt, clippy, Rust tests, ruff, mypy, stubtest, 
 	$(VENV)/bin/ruff format --check python tests benches
 	$(VENV)/bin/mypy
 	$(PY) -m mypy.stubtest trader._core
-	$(PY) -m pytest -m "not shared_data" -q
+	$(PY) -m pytest -m "not shared_data and not system" -q
+
+.PHONY: test-system
+test-system: setup  ## Run the tests that need system services: a PostgreSQL server build and Chromium (CI installs them)
+	$(PY) -m pytest -m "system and not shared_data" -q
 
 .PHONY: test-shared
 test-shared: setup  ## Run the tests that need ../shared/data (CI runs these after `make test`)
@@ -72,7 +81,7 @@ test-shared: setup  ## Run the tests that need ../shared/data (CI runs these aft
 # --- everything else --------------------------------------------------------------------------------------
 
 .PHONY: bench
-bench: setup  ## Run the benchmarks against peers (never part of `make test`)
+bench: setup $(VENV)/.bench  ## Run the benchmarks against peers (never part of `make test`)
 	@for b in benches/*.py; do echo "== $$b"; $(PY) $$b; done
 	cargo bench --workspace --locked
 
