@@ -59,6 +59,8 @@ def expect_rejected(model_cls: type[Any], data: object, *, field: str | None, go
 # --- building blocks ---------------------------------------------------------------------------------------
 
 ZONES = st.sampled_from([UTC, timezone(timedelta(hours=-5)), timezone(timedelta(hours=5, minutes=30))])
+# Aware datetimes add wall-clock time in their own zone (an hour vanishes at a DST change), so later instants
+# are made by adding in UTC.
 instants = st.datetimes(
     min_value=datetime(1990, 1, 1),
     max_value=datetime(2100, 1, 1),
@@ -153,7 +155,7 @@ def pattern_hits(draw: st.DrawFn) -> PatternHit:
         timeframe=draw(st.sampled_from(Timeframe)),
         pattern=draw(names),
         start=start,
-        end=start + draw(st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=30))),
+        end=start.astimezone(UTC) + draw(st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=30))),
         direction=draw(st.sampled_from(SignalDirection)),
         confidence=draw(unit_floats),
     )
@@ -253,7 +255,8 @@ def orders(draw: st.DrawFn) -> Order:
         filled_qty=filled,
         filled_avg_price=draw(amounts()) if filled > 0 else None,
         submitted_at=submitted,
-        updated_at=submitted + draw(st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=5))),
+        updated_at=submitted.astimezone(UTC)
+        + draw(st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=5))),
     )
 
 
