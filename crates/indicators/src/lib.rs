@@ -19,9 +19,7 @@ mod window;
 mod proptests;
 
 pub use average::{Ema, Sma, Wma, ema, sma, wma};
-pub(crate) use batch::{
-    PIECE, batch1, batch3, drive, for_each_piece, for_each_run, with_fma, with_simd,
-};
+pub(crate) use batch::{PIECE, batch1, drive, for_each_piece, for_each_run, with_fma, with_simd};
 pub use error::IndicatorError;
 pub use momentum::{
     Adx, AdxOutput, Cci, Macd, MacdOutput, Roc, Rsi, Stoch, StochOutput, adx, cci, macd, roc, rsi,

@@ -109,6 +109,10 @@ impl Moments {
     /// given); `xs` has no NaN and starts in the steady state. The loop of `push` with the state in locals.
     #[inline(always)]
     pub(crate) fn run(&mut self, xs: &[f64], vars: &mut [f64], means: Option<&mut [f64]>) {
+        if xs.is_empty() {
+            // A piece that ended inside the warm-up (a period longer than a piece): still warming up.
+            return;
+        }
         let (mut sums, mut head, inv) = (self.sums, self.head, self.inv_period);
         let buf = &mut self.buf[..];
         match means {
@@ -321,5 +325,37 @@ mod tests {
         assert_eq!(flat.value(), 0.0);
         assert!(StdDev::new(3, f64::NAN).is_err());
         assert_eq!(s.to_string(), "STDDEV(2,1)");
+    }
+
+    /// Moves, then a long quiet stretch far from the anchor (the sums are recentred), then moves again, with
+    /// periods short and longer than a batch piece (whose warm-up spans pieces): batch and streaming give the
+    /// same bits, for STDDEV and for BBANDS (the same running moments).
+    #[test]
+    fn batch_equals_streaming_through_recentring_and_long_warm_ups() {
+        let mut x = 1000.0;
+        let series: Vec<f64> = (0..7000)
+            .map(|i| {
+                if !(2000..3500).contains(&i) {
+                    x += ((i * 7919) % 13) as f64 - 6.0;
+                }
+                x + if (2000..3500).contains(&i) {
+                    1e-7 * (i % 3) as f64
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        for period in [2, 5, 20, 300, 2500] {
+            let mut out = vec![0.0; series.len()];
+            stddev(&series, period, 2.0, &mut out).unwrap();
+            let mut s = StdDev::new(period, 2.0).unwrap();
+            for (i, (&x, &o)) in series.iter().zip(&out).enumerate() {
+                let v = s.update(x);
+                assert!(
+                    v.to_bits() == o.to_bits(),
+                    "period {period}, bar {i}: {v} != {o}"
+                );
+            }
+        }
     }
 }
