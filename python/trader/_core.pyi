@@ -2,10 +2,14 @@
 
 import os
 import pathlib
+from collections.abc import Sequence
+from decimal import Decimal
 from typing import final
 
 import numpy as np
 from numpy.typing import NDArray
+
+from trader.execution.errors import GatewayError
 
 _F64 = NDArray[np.float64]
 
@@ -29,6 +33,7 @@ __all__ = [
     "GatewayEvent",
     "GatewayFill",
     "GatewayOrder",
+    "SignalBooks",
     "SimGateway",
     "VolumeProfile",
     "__version__",
@@ -42,6 +47,7 @@ __all__ = [
     "obv",
     "roc",
     "rsi",
+    "simulate_signals",
     "sma",
     "stddev",
     "stoch",
@@ -317,7 +323,10 @@ class VolumeProfile:
 
 # --- the embedded order gateway (crates/trader_py/src/gateway*.rs) -----------------------------------------
 
-_DecimalArg = str | int | float
+_DecimalArg = str | int | float | Decimal
+# (client_order_id, symbol, side, quantity[, order_type, limit_price, stop_price, trail_price, trail_percent,
+# time_in_force, strategy]): the fields of `SimGateway.submit` in order; the trailing ones may be left out.
+_OrderTuple = tuple[str | _DecimalArg | None, ...]
 
 @final
 class GatewayFill:
@@ -429,6 +438,7 @@ class SimGateway:
         time_in_force: str = "day",
         strategy: str | None = None,
     ) -> GatewayOrder: ...
+    def submit_orders(self, orders: Sequence[_OrderTuple]) -> list[GatewayOrder | GatewayError]: ...
     def replace(
         self,
         old_id: str,
@@ -477,3 +487,35 @@ class SimGateway:
     def close(self) -> None: ...
     @property
     def closed(self) -> bool: ...
+
+@final
+class SignalBooks:
+    """The exact books of a vectorised run; amounts as exact decimal text."""
+
+    def fills(self) -> list[tuple[int, str, str, str, str]]: ...
+    def trades(self) -> list[tuple[int, int, bool, str, str, str, str, str]]: ...
+    def open_lot(self) -> tuple[int, bool, str, str, str] | None: ...
+    @property
+    def trade_count(self) -> int: ...
+    @property
+    def cash(self) -> str: ...
+    @property
+    def position(self) -> str: ...
+    @property
+    def fees(self) -> str: ...
+    @property
+    def final_equity(self) -> str: ...
+
+def simulate_signals(
+    open: _F64,
+    close: _F64,
+    entries: NDArray[np.bool_],
+    exits: NDArray[np.bool_],
+    *,
+    starting_cash: str,
+    qty: str | None = None,
+    fraction: str | None = None,
+    long_only: bool = True,
+    slippage_bps: int = 0,
+    fees: str = ...,
+) -> tuple[_F64, _F64, SignalBooks]: ...

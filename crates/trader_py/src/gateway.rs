@@ -17,6 +17,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use crate::gateway_args::{IntentArgs, PriceArgs, decimal, intent_of};
+use crate::gateway_batch::{intents_of, results_of};
 use crate::gateway_error::{gateway_error, invalid_input};
 use crate::gateway_types::{GatewayEvent, GatewayOrder, side_name};
 
@@ -235,6 +236,20 @@ impl SimGateway {
             .submit(intent)
             .map_err(|e| gateway_error(py, e))?;
         Ok(GatewayOrder::new(submitted.order, submitted.duplicate))
+    }
+
+    /// Submits many orders with one journal commit for their intents and one for the venue's answers. Each
+    /// order is a tuple `(client_order_id, symbol, side, quantity[, order_type, limit_price, stop_price,
+    /// trail_price, trail_percent, time_in_force, strategy])`; a malformed one raises before anything is sent.
+    /// Returns one result per order, in order: its `GatewayOrder`, or the `GatewayError` instance refusing it.
+    fn submit_orders(
+        &mut self,
+        py: Python<'_>,
+        orders: &Bound<'_, PyAny>,
+    ) -> PyResult<Vec<Py<PyAny>>> {
+        let intents = intents_of(py, orders)?;
+        let results = self.gateway(py)?.submit_batch(intents);
+        results_of(py, results)
     }
 
     /// Replaces the working order `old_id` by a new order `new_id` with the same symbol and side.

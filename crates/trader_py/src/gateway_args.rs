@@ -6,27 +6,35 @@ use exec_gateway::order::{
     ClientOrderId, OrderIntent, OrderKind, Side, Symbol, TimeInForce, TrailingOffset,
 };
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyFloat, PyInt, PyString};
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBool, PyFloat, PyInt, PyString, PyType};
 
 use crate::gateway_error::invalid_input;
 
-/// Reads a decimal argument: text (exact), an int, or a float taken at its shortest repr (bar prices come from
-/// f64 columns); a bool or any other type is refused. Errors name the field and the value.
+/// `decimal.Decimal`, imported on first use.
+static DECIMAL: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+
+fn parse<T: std::str::FromStr<Err = exec_gateway::error::MoneyError>>(
+    py: Python<'_>,
+    text: &str,
+    field: &str,
+) -> PyResult<T> {
+    text.parse()
+        .map_err(|e| invalid_input(py, format!("field `{field}`: {e}")))
+}
+
+/// Reads a decimal argument: text or a `Decimal` (exact), an int, or a float taken at its shortest repr (bar
+/// prices come from f64 columns); a bool or any other type is refused. Errors name the field and the value.
 pub(crate) fn decimal<T: std::str::FromStr<Err = exec_gateway::error::MoneyError>>(
     value: &Bound<'_, PyAny>,
     field: &str,
 ) -> PyResult<T> {
     let py = value.py();
-    let text = if let Ok(text) = value.cast::<PyString>() {
-        text.to_str()?.to_owned()
-    } else if value.is_instance_of::<PyBool>() {
-        return Err(invalid_input(
-            py,
-            format!("field `{field}` = {value}: expected a decimal, not a boolean"),
-        ));
-    } else if let Ok(int) = value.cast::<PyInt>() {
-        int.extract::<i64>()?.to_string()
-    } else if let Ok(float) = value.cast::<PyFloat>() {
+    if let Ok(text) = value.cast::<PyString>() {
+        // Parsed from the string's own UTF-8 buffer: no copy.
+        return parse(py, text.to_str()?, field);
+    }
+    if let Ok(float) = value.cast_exact::<PyFloat>() {
         let float = float.value();
         if !float.is_finite() {
             return Err(invalid_input(
@@ -35,18 +43,35 @@ pub(crate) fn decimal<T: std::str::FromStr<Err = exec_gateway::error::MoneyError
             ));
         }
         // Rust's `Display` for f64 is the shortest round-trip text and never uses an exponent.
-        float.to_string()
-    } else {
+        return parse(py, &float.to_string(), field);
+    }
+    if value.is_instance_of::<PyBool>() {
         return Err(invalid_input(
             py,
-            format!(
-                "field `{field}` = {value}: expected decimal text, an int or a float, got {}",
-                value.get_type().name()?
-            ),
+            format!("field `{field}` = {value}: expected a decimal, not a boolean"),
         ));
-    };
-    text.parse()
-        .map_err(|e| invalid_input(py, format!("field `{field}`: {e}")))
+    }
+    if let Ok(int) = value.cast::<PyInt>() {
+        return parse(py, &int.extract::<i64>()?.to_string(), field);
+    }
+    if let Ok(float) = value.cast::<PyFloat>() {
+        // A float subclass (e.g. numpy.float64): the same rules as a float.
+        return decimal(&PyFloat::new(py, float.value()).into_any(), field);
+    }
+    let decimal_type = DECIMAL.import(py, "decimal", "Decimal")?;
+    if value.is_instance(decimal_type)? {
+        // Fixed-point text (no exponent), which the money parser reads exactly; NaN and infinities are refused
+        // there with the field's name.
+        let text = value.call_method1("__format__", ("f",))?;
+        return parse(py, text.cast::<PyString>()?.to_str()?, field);
+    }
+    Err(invalid_input(
+        py,
+        format!(
+            "field `{field}` = {value}: expected decimal text, a Decimal, an int or a float, got {}",
+            value.get_type().name()?
+        ),
+    ))
 }
 
 fn optional<T: std::str::FromStr<Err = exec_gateway::error::MoneyError>>(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -16,12 +16,17 @@ from trader.execution.embedded_config import (
     SimSettings,
     instruments_json,
 )
-from trader.execution.errors import InvalidOrderError
+from trader.execution.errors import GatewayError, InvalidOrderError
 
 if TYPE_CHECKING:
     from trader.models import Fill, Order, OrderDecision
 
-__all__ = ["EmbeddedGateway", "Submitted"]
+__all__ = ["EmbeddedGateway", "OrderTuple", "Submitted"]
+
+# (client_order_id, symbol, side, quantity[, order_type, limit_price, stop_price, trail_price, trail_percent,
+# time_in_force, strategy]): `submit_order`'s arguments in order (decimals as Decimal, text, int or float);
+# the trailing ones may be left out.
+OrderTuple = tuple[str | Decimal | int | float | None, ...]
 
 _QUOTE_CURRENCY = "USD"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -48,8 +53,9 @@ class EmbeddedGateway:
     """The order gateway with its `SimVenue`, in this process (backtests, tests).
 
     Edge methods take and return the domain models (`OrderDecision` in; `Order`, `Fill` out). The engine's
-    per-bar loop uses `submit_order` and `on_bar`, which take plain values and return the light
-    `GatewayOrder` / `GatewayEvent` views of `trader._core` (decimal text), with no pydantic object per bar.
+    per-bar loop uses `submit_order` (or `submit_orders` for many at once) and `on_bar`, which take plain
+    values and return the light `GatewayOrder` / `GatewayEvent` views of `trader._core` (decimal text), with
+    no pydantic object per bar.
     """
 
     def __init__(
@@ -89,33 +95,45 @@ class EmbeddedGateway:
         strategy: str | None = None,
     ) -> GatewayOrder:
         """Submits an order from plain values; the returned view says whether it was a duplicate."""
+        # Decimals go to the core as they are: it reads them exactly (as fixed-point text), faster than here.
         return self.core.submit(
             client_order_id,
             symbol,
             side,
-            qty if isinstance(qty, str) else format(qty, "f"),
+            qty,
             order_type,
-            limit_price=_text(limit_price),
-            stop_price=_text(stop_price),
-            trail_price=_text(trail_price),
-            trail_percent=_text(trail_percent),
+            limit_price=limit_price,
+            stop_price=stop_price,
+            trail_price=trail_price,
+            trail_percent=trail_percent,
             time_in_force=time_in_force,
             strategy=strategy,
         )
+
+    def submit_orders(self, orders: Sequence[OrderTuple]) -> list[GatewayOrder | GatewayError]:
+        """Submits many orders in one call, with one journal commit for all their intents and one for the
+        venue's answers (group commit): the fast path for a bar that sends many orders.
+
+        Each order is an `OrderTuple`. A malformed tuple raises `InvalidOrderError` naming its index before
+        anything is sent. Otherwise there is one result per order, in order: its view (a repeat of an earlier
+        intent comes back flagged `duplicate`, as with `submit_order`), or the `GatewayError` that refused it
+        (a limit, a reused id with other content, ...), returned rather than raised so the others stand.
+        """
+        return self.core.submit_orders(orders)
 
     def on_bar(  # noqa: PLR0917 -- the OHLCV order of the core call; no keyword parsing in the hot loop
         self,
         symbol: str,
         ts_ns: int,
-        open_: float | str,
-        high: float | str,
-        low: float | str,
-        close: float | str,
-        volume: float | str,
+        open_: Decimal | float | str,
+        high: Decimal | float | str,
+        low: Decimal | float | str,
+        close: Decimal | float | str,
+        volume: Decimal | float | str,
     ) -> list[GatewayEvent]:
         """Matches working orders of `symbol` against the bar opening at `ts_ns`; returns the venue's events.
 
-        Floats (from columnar bar arrays) are read at their shortest repr, exactly; text is exact as well.
+        Floats (from columnar bar arrays) are read at their shortest repr, exactly; text and Decimals exactly.
         """
         self._now_ns = max(self._now_ns, ts_ns)
         return self.core.on_bar(symbol, ts_ns, open_, high, low, close, volume)
