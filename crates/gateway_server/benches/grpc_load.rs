@@ -77,6 +77,7 @@ async fn run(sync: SyncPolicy) -> (f64, (Duration, Duration), (Duration, Duratio
         guard: None,
         sim: SimConfig::default(),
         venue_state: dir.path().join("venue"),
+        alpaca: None,
     };
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let running = server::start(settings, async {

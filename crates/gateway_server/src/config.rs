@@ -17,6 +17,7 @@ use exec_gateway::money::{Price, Quantity};
 use exec_gateway::sim::{FaultConfig, SimConfig};
 use serde::Deserialize;
 
+use crate::alpaca_config::{AlpacaSettings, RawAlpaca, alpaca_settings};
 use crate::auth::Token;
 
 /// Environment variable holding the bearer token when the config names no `token_file`.
@@ -108,6 +109,7 @@ fn default_sync() -> RawSync {
 #[serde(rename_all = "snake_case")]
 enum VenueKind {
     Sim,
+    Alpaca,
 }
 
 #[derive(Debug, Deserialize)]
@@ -130,6 +132,15 @@ struct RawVenue {
     seed: u64,
     /// Where the simulated venue keeps its orders across restarts; default: the journal path + `.venue`.
     state_path: Option<PathBuf>,
+    // Alpaca (kind = "alpaca"), checked in `alpaca_config`.
+    base_url: Option<String>,
+    key_id: Option<String>,
+    key_id_env: Option<String>,
+    secret_file: Option<PathBuf>,
+    secret_env: Option<String>,
+    timeout_ms: Option<u64>,
+    poll_interval_ms: Option<u64>,
+    crypto_fee_bps: Option<u32>,
 }
 
 /// Fault injection of the simulated venue, in parts per thousand (chaos testing only).
@@ -192,6 +203,8 @@ pub struct Settings {
     pub sim: SimConfig,
     /// The simulated venue's state file (see `durable_venue`).
     pub venue_state: PathBuf,
+    /// Alpaca instead of the simulator (`[venue] kind = "alpaca"`).
+    pub alpaca: Option<AlpacaSettings>,
 }
 
 impl Settings {
@@ -204,8 +217,19 @@ impl Settings {
         Self::parse(path, &text, env_token)
     }
 
-    /// Parses config `text` read from `path`.
+    /// Parses config `text` read from `path`; other variables (Alpaca keys) come from the process environment.
     pub fn parse(path: &Path, text: &str, env_token: Option<String>) -> Result<Self, ConfigError> {
+        let env = |name: &str| std::env::var(name).ok();
+        Self::parse_with_env(path, text, env_token, &env)
+    }
+
+    /// Parses config `text` read from `path`, looking environment variables up with `env`.
+    pub fn parse_with_env(
+        path: &Path,
+        text: &str,
+        env_token: Option<String>,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
         let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::Parse {
             path: path.to_owned(),
             message: e.to_string().trim_end().replace('\n', " | "),
@@ -277,7 +301,30 @@ impl Settings {
                 "must be at most 100".into(),
             ));
         }
-        let VenueKind::Sim = raw.venue.kind;
+        let raw_alpaca = RawAlpaca {
+            base_url: raw.venue.base_url,
+            key_id: raw.venue.key_id,
+            key_id_env: raw.venue.key_id_env,
+            secret_file: raw.venue.secret_file,
+            secret_env: raw.venue.secret_env,
+            timeout_ms: raw.venue.timeout_ms,
+            poll_interval_ms: raw.venue.poll_interval_ms,
+            crypto_fee_bps: raw.venue.crypto_fee_bps,
+        };
+        let alpaca = match raw.venue.kind {
+            VenueKind::Sim if raw_alpaca.any_set() => {
+                return Err(invalid(
+                    "venue.kind",
+                    "\"sim\"".into(),
+                    "Alpaca keys (base_url, key_id, secret_*, ...) need kind = \"alpaca\"".into(),
+                ));
+            }
+            VenueKind::Sim => None,
+            VenueKind::Alpaca => Some(
+                alpaca_settings(raw_alpaca, base, env)
+                    .map_err(|(key, value, why)| invalid(&key, value, why))?,
+            ),
+        };
         let faults = raw.venue.faults;
         let sim = SimConfig {
             slippage_bps: raw.venue.slippage_bps,
@@ -318,6 +365,7 @@ impl Settings {
             instruments: raw.venue.instruments,
             guard,
             sim,
+            alpaca,
         })
     }
 }

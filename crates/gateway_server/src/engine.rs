@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
+use alpaca_venue::AlpacaVenue;
 use exec_gateway::breaker::BreakerState;
 use exec_gateway::error::GatewayError;
 use exec_gateway::gateway::{Gateway, GatewayConfig, Submitted};
@@ -17,10 +18,13 @@ use exec_gateway::recovery::RecoveryReport;
 use exec_gateway::sim::SimConfig;
 use tokio::sync::{mpsc, oneshot};
 
+use crate::alpaca_config::AlpacaSettings;
 use crate::api_error::ApiError;
 use crate::durable_venue::DurableSimVenue;
 use crate::events::{EventLog, JournalTail};
+use crate::kill_switch;
 use crate::metrics::Metrics;
+use crate::server_venue::ServerVenue;
 
 /// Most commands served in one round (and so the largest group commit).
 const MAX_BATCH: usize = 512;
@@ -54,6 +58,8 @@ enum Command {
     SetKillSwitch(bool, Reply<bool>),
     Health(Reply<HealthSnapshot>),
     Bar(Bar, Reply<usize>),
+    /// Ask the venue what happened (Alpaca: sent on a timer; no one waits for the answer).
+    Poll,
 }
 
 /// How to open the gateway.
@@ -67,6 +73,8 @@ pub struct EngineConfig {
     pub sim: SimConfig,
     /// Where the simulated venue keeps its state across restarts.
     pub venue_state: PathBuf,
+    /// Trade on Alpaca instead of the simulator.
+    pub alpaca: Option<AlpacaSettings>,
 }
 
 /// A cheap, cloneable handle to the gateway worker.
@@ -93,6 +101,7 @@ impl Engine {
     /// Opens the journal (replay and reconciliation happen here) and starts the worker thread.
     pub fn start(config: EngineConfig, metrics: Arc<Metrics>) -> Result<Self, String> {
         let (tx, rx) = mpsc::channel(4 * MAX_BATCH);
+        let poll_interval = config.alpaca.as_ref().map(|a| a.poll_interval);
         let events = EventLog::default();
         let (opened_tx, opened_rx) = std::sync::mpsc::channel();
         let worker_events = events.clone();
@@ -100,18 +109,33 @@ impl Engine {
         let thread = std::thread::Builder::new()
             .name("gateway-worker".into())
             .spawn(move || {
-                let kill_switch = config.gateway.limits.kill_switch;
-                let opened = DurableSimVenue::open(&config.venue_state, config.sim)
+                let switch_file = kill_switch::state_path(&config.journal);
+                let opened = kill_switch::load(&switch_file)
                     .map_err(|e| e.to_string())
-                    .and_then(|(venue, _)| {
-                        Gateway::open(&config.journal, venue, config.gateway)
+                    .and_then(|persisted| {
+                        // Config `kill_switch = true` always engages; otherwise the last state set through the API.
+                        let on = config.gateway.limits.kill_switch || persisted == Some(true);
+                        let venue = match &config.alpaca {
+                            Some(alpaca) => ServerVenue::Alpaca(AlpacaVenue::new(&alpaca.config)),
+                            None => DurableSimVenue::open(&config.venue_state, config.sim)
+                                .map(|(venue, _)| ServerVenue::Sim(venue))
+                                .map_err(|e| e.to_string())?,
+                        };
+                        let mut gateway_config = config.gateway;
+                        gateway_config.limits.kill_switch = on;
+                        Gateway::open(&config.journal, venue, gateway_config)
+                            .map(|(gateway, report)| (gateway, report, on))
                             .map_err(|e| e.to_string())
                     })
-                    .and_then(|(gateway, report)| {
+                    .and_then(|(mut gateway, report, on)| {
+                        if gateway.venue().needs_polling() {
+                            // A real broker: its positions must equal the sum of our fills, or we take no new risk.
+                            let _ = gateway.check_positions();
+                        }
                         let tail = JournalTail::open(&config.journal).map_err(|e| e.to_string())?;
-                        Ok((gateway, report, tail))
+                        Ok((gateway, report, tail, on))
                     });
-                let (gateway, report, tail) = match opened {
+                let (gateway, report, tail, kill_switch) = match opened {
                     Ok(opened) => opened,
                     Err(error) => {
                         let _ = opened_tx.send(Err(error));
@@ -119,12 +143,14 @@ impl Engine {
                     }
                 };
                 let _ = opened_tx.send(Ok(report));
+                worker_metrics.kill_switch.set(i64::from(kill_switch));
                 let mut worker = Worker {
                     gateway,
                     tail,
                     events: worker_events,
                     metrics: worker_metrics,
                     kill_switch,
+                    switch_file,
                 };
                 worker.sync_events();
                 worker.run(rx);
@@ -133,6 +159,9 @@ impl Engine {
         let recovery = opened_rx
             .recv()
             .map_err(|_| "the gateway worker stopped while opening".to_owned())??;
+        if let Some(interval) = poll_interval {
+            start_poller(tx.downgrade(), interval)?;
+        }
         Ok(Self {
             handle: EngineHandle {
                 tx,
@@ -152,12 +181,33 @@ impl Engine {
     }
 }
 
+/// Sends `Poll` every `interval` until the engine's queue closes (it holds only a weak sender, so it never keeps
+/// the worker alive).
+fn start_poller(
+    tx: mpsc::WeakSender<Command>,
+    interval: std::time::Duration,
+) -> Result<(), String> {
+    std::thread::Builder::new()
+        .name("venue-poller".into())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(interval);
+                let Some(tx) = tx.upgrade() else { return };
+                // A full queue means the worker is busy anyway; skip this tick.
+                let _ = tx.try_send(Command::Poll);
+            }
+        })
+        .map(|_| ())
+        .map_err(|e| format!("cannot start the venue poller thread: {e}"))
+}
+
 struct Worker {
-    gateway: Gateway<DurableSimVenue>,
+    gateway: Gateway<ServerVenue>,
     tail: JournalTail,
     events: EventLog,
     metrics: Arc<Metrics>,
     kill_switch: bool,
+    switch_file: PathBuf,
 }
 
 impl Worker {
@@ -260,10 +310,25 @@ impl Worker {
                 let _ = reply.send(Ok(positions));
             }
             Command::SetKillSwitch(on, reply) => {
-                self.gateway.set_kill_switch(on);
-                self.kill_switch = on;
-                self.metrics.kill_switch.set(i64::from(on));
-                let _ = reply.send(Ok(on));
+                let stored = kill_switch::store(&self.switch_file, on);
+                // Engaging always takes effect (fail closed); disengaging only once it is on disk.
+                let result = match stored {
+                    Err(error) if !on => {
+                        Err(ApiError::new(tonic::Code::Internal, "INTERNAL", error))
+                    }
+                    stored => {
+                        if let Err(error) = stored {
+                            eprintln!(
+                                "trader-gateway: kill switch engaged but not persisted: {error}"
+                            );
+                        }
+                        self.gateway.set_kill_switch(on);
+                        self.kill_switch = on;
+                        self.metrics.kill_switch.set(i64::from(on));
+                        Ok(on)
+                    }
+                };
+                let _ = reply.send(result);
             }
             Command::Health(reply) => {
                 let breaker = match self.gateway.guard().map(|g| g.breaker_state()) {
@@ -277,13 +342,28 @@ impl Worker {
                     breaker,
                     halted: self.gateway.halted().map(str::to_owned),
                     open_orders: self.gateway.open_order_count(),
-                    venue_orders: self.gateway.venue().sim().order_snapshots().len(),
-                    venue_refused_duplicates: self.gateway.venue().sim().refused_duplicates(),
+                    venue_orders: self
+                        .gateway
+                        .venue()
+                        .sim()
+                        .map_or(0, |sim| sim.order_snapshots().len()),
+                    venue_refused_duplicates: self
+                        .gateway
+                        .venue()
+                        .sim()
+                        .map_or(0, |sim| sim.refused_duplicates()),
                 }));
             }
             Command::Bar(bar, reply) => {
                 let result = self.publish_bar(bar);
                 let _ = reply.send(result);
+            }
+            Command::Poll => {
+                // Failures here are the gateway's own (journal, an event that does not fit): it halts itself and
+                // health reports why; the log says when.
+                if let Err(error) = self.gateway.poll_venue() {
+                    eprintln!("trader-gateway: applying venue events: {error}");
+                }
             }
         }
     }

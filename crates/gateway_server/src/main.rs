@@ -42,7 +42,11 @@ fn main() -> ExitCode {
     let path = match config_path() {
         Ok(path) => path,
         Err(message) if message.is_empty() => {
-            println!("{USAGE}\n\nThe bearer token comes from server.token_file or ${TOKEN_ENV}.");
+            println!(
+                "{USAGE}\n\nThe bearer token comes from server.token_file or ${TOKEN_ENV}.\n\
+                 With [venue] kind = \"alpaca\", the Alpaca keys come from venue.key_id / venue.secret_file or \
+                 $APCA_API_KEY_ID / $APCA_API_SECRET_KEY (see gateway.alpaca.example.toml)."
+            );
             return ExitCode::SUCCESS;
         }
         Err(message) => {

@@ -101,6 +101,7 @@ pub async fn start(
         },
         sim: settings.sim,
         venue_state: settings.venue_state,
+        alpaca: settings.alpaca,
     };
     let engine = tokio::task::spawn_blocking(move || Engine::start(engine_config, metrics))
         .await

@@ -44,6 +44,7 @@ impl TestServer {
             guard: None,
             sim: SimConfig::default(),
             venue_state: dir.join("gateway.venue"),
+            alpaca: None,
         };
         edit(&mut settings);
         let (stop, stopped) = oneshot::channel::<()>();
