@@ -1,0 +1,1 @@
+"""Reports: self-contained HTML (and other formats) for backtests and daily account summaries."""
