@@ -15,7 +15,15 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from trader.models import OrderDecision
-from trader.risk import Holding, MarketState, PortfolioState, RiskConfig, RiskManager, TradeStats
+from trader.risk import (
+    Holding,
+    MarketState,
+    PortfolioState,
+    RiskConfig,
+    RiskManager,
+    RiskScalingManager,
+    TradeStats,
+)
 
 TARGET_P99_US = 20.0
 NOW = datetime(2026, 3, 2, 15, 30, tzinfo=UTC)
@@ -127,6 +135,12 @@ def main() -> None:
     fresh, _ = timed(manager, batch, [replace(shared) for _ in batch], mkt)
     # The engine journals every verdict, which renders its sentence: that cost, on top, for reference.
     rendered, _ = timed(manager, batch, [shared] * len(batch), mkt, render=True)
+    # Live on a progression step: sized on a $25k capital step, three symbols still new (reduced size).
+    config = RiskConfig()
+    scaling = RiskScalingManager(config.progression.scaling, Decimal(25_000), SYMBOLS[:5])
+    scaled_manager = RiskManager(config, scaling)
+    timed(scaled_manager, batch[:2000], [shared] * 2000, mkt)
+    scaled, _ = timed(scaled_manager, batch, [shared] * len(batch), mkt)
     clock = time.perf_counter_ns
     peer: list[int] = []
     for data in [d.model_dump() for d in batch]:
@@ -140,6 +154,7 @@ def main() -> None:
         ("evaluate(), same snapshot", same),
         ("evaluate(), fresh snapshot each", fresh),
         ("evaluate() + payload(), same snapshot", rendered),
+        ("evaluate(), progression scaling on", scaled),
     )
     for label, samples in runs:
         r50, r99 = percentiles(samples)

@@ -44,3 +44,35 @@ def test_a_missing_file_exits_2(tmp_path: Path) -> None:
     out = run("--config", str(tmp_path / "nope.toml"))
     assert out.returncode == 2
     assert "cannot read the file" in out.stderr
+
+
+def test_the_progression_and_its_phase_gates_are_printed(tmp_path: Path) -> None:
+    path = tmp_path / "risk.toml"
+    path.write_text(
+        '[progression]\ncapital_steps = [2000, 4000, 8000]\nmicro_live_steps = 2\napprovers = ["alice"]\n'
+        "[progression.gates.micro_live]\nmin_trades = 20\nmin_sharpe = 1\n"
+    )
+    out = run("--config", str(path))
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    for expected in (
+        "$2,000 -> $4,000",
+        "$8,000",
+        "approved by alice",
+        "x0.5 for the first 10 trades",
+        "Promotion gates",
+    ):
+        assert expected in out.stdout, expected
+    micro = next(line for line in lines if "micro_live " in line and ">= 7" in line)
+    assert ">= 20 " in micro
+    assert ">= 1 (daily" in micro
+    paper = next(line for line in lines if line.startswith("│ paper "))
+    assert ">= 30 " in paper
+
+
+def test_a_bad_progression_is_named_by_line(tmp_path: Path) -> None:
+    path = tmp_path / "risk.toml"
+    path.write_text("[progression]\nmicro_live_steps = 6\n")
+    out = run("--config", str(path))
+    assert out.returncode == 2
+    assert f"{path}:2: field 'progression.micro_live_steps': leaves no scaled_live step" in out.stderr

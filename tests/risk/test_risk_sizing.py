@@ -94,3 +94,14 @@ def test_lots_per_symbol_and_asset_class() -> None:
     assert config.lot_for("AAPL") == 1
     assert config.lot_for("SPY") == Decimal("0.5")
     assert config.lot_for("BTC/USD") == Decimal("0.000000001")
+
+
+def test_the_kelly_cap_binds_below_the_confidence_maximum() -> None:
+    # p = 0.55, b = 1: half Kelly is 5 %; a 1 % cap is what limits it, at any confidence above 30 %.
+    capped = SizingConfig(kelly_cap=0.01)
+    record = TradeStats(trades=30, win_rate=0.55, payoff_ratio=1.0)
+    assert risk_fraction(1.0, record, None, capped) == pytest.approx(0.01)
+    assert risk_fraction(0.0, record, None, capped) == pytest.approx(0.0025)  # below the cap: untouched
+    # A quarter Kelly (0.025) under a 3 % cap and a 4 % maximum: Kelly itself binds.
+    quarter = SizingConfig(kelly_fraction=0.25, kelly_cap=0.03, max_risk_fraction=0.04)
+    assert risk_fraction(1.0, record, None, quarter) == pytest.approx(0.025)

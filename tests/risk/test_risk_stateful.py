@@ -27,9 +27,11 @@ from trader.risk import (
     RecoveryRefusedError,
     RiskConfig,
     RiskManager,
+    RiskScalingManager,
     TradeStats,
     UnauthorisedError,
 )
+from trader.risk.progression_config import ScalingConfig
 from trader.risk.stops import StopState, initial_stop, trail
 
 SYMBOLS = ("AAPL", "MSFT", "XOM", "BTC/USD")
@@ -154,6 +156,17 @@ class BookMachine(RuleBasedStateMachine):
             sectors=SECTORS,
         )
 
+    def sizing_equity(self, equity: Decimal) -> Decimal:
+        """The equity the limits are fractions of (all of it without progression scaling)."""
+        return equity
+
+    def trade_scale(self, symbol: str) -> Decimal:
+        """How much of the per-trade cap `symbol` may use."""
+        return Decimal(1)
+
+    def traded(self, symbol: str) -> None:
+        """A new-risk trade of `symbol` went through."""
+
     def safe_mode_on(self) -> bool:
         equity = self.equity()
         return self.day_start is not None and self.day_start - equity >= Decimal("0.08") * self.day_start
@@ -197,14 +210,16 @@ class BookMachine(RuleBasedStateMachine):
         self.cash -= direction * verdict.qty * self.prices[symbol]
         self.trades.append(self.now)
         after = measures(self.qty, self.prices, self.atr, self.config)
-        equity = portfolio.equity
-        assert self.equity() == equity  # a fill at the mark moves cash, not equity
+        assert self.equity() == portfolio.equity  # a fill at the mark moves cash, not equity
         if opening == 0:
             assert abs(self.qty[symbol]) <= abs(held)  # a reducing order never adds
             return
         assert not safe, "SAFE_MODE let new risk in"
         self.new_risk_trades.append(self.now)
-        assert opening * self.prices[symbol] <= self.config.limits.max_trade_fraction * equity
+        equity = self.sizing_equity(portfolio.equity)
+        trade_cap = self.config.limits.max_trade_fraction * equity * self.trade_scale(symbol)
+        assert opening * self.prices[symbol] <= trade_cap
+        self.traded(symbol)
         for name, value in after.items():
             assert value <= limit_for(name, equity, self.config) or value <= before.get(name, Decimal(0)), (
                 name,
@@ -238,6 +253,43 @@ class BookMachine(RuleBasedStateMachine):
 
 TestBookLimits = BookMachine.TestCase
 TestBookLimits.settings = MACHINE_SETTINGS
+
+
+class ScaledBookMachine(BookMachine):
+    """The same account on a progression capital step, with symbols added later at reduced size: every
+    limit holds against the step (not the account's equity) and a new symbol's trades against its slice."""
+
+    @initialize(
+        corr=st.lists(st.floats(-1, 1), min_size=6, max_size=6),
+        config=st.sampled_from(BOOK_CONFIGS),
+        capital=st.sampled_from((Decimal(5_000), Decimal(50_000), Decimal(1_000_000))),
+        established=st.sets(st.sampled_from(SYMBOLS)),
+    )
+    def configure_scaled(
+        self, corr: list[float], config: RiskConfig, capital: Decimal, established: set[str]
+    ) -> None:
+        self.configure(corr, config)
+        scaling = ScalingConfig(new_symbol_trades=2, new_symbol_multiplier=Decimal("0.5"))
+        self.scaling = RiskScalingManager(scaling, capital, established)
+        self.manager = RiskManager(config, self.scaling)
+
+    def configure(self, corr: list[float], config: RiskConfig) -> None:  # not a rule here: called above
+        pairs = [(a, b) for i, a in enumerate(SYMBOLS) for b in SYMBOLS[i + 1 :]]
+        self.config = config
+        self.correlations = dict(zip(pairs, corr, strict=True))
+
+    def sizing_equity(self, equity: Decimal) -> Decimal:
+        return min(equity, self.scaling.capital_limit)
+
+    def trade_scale(self, symbol: str) -> Decimal:
+        return self.scaling.symbol_multiplier(symbol)
+
+    def traded(self, symbol: str) -> None:
+        self.scaling.record_trade(symbol)
+
+
+TestScaledBookLimits = ScaledBookMachine.TestCase
+TestScaledBookLimits.settings = MACHINE_SETTINGS
 
 
 class StopMachine(RuleBasedStateMachine):

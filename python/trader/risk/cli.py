@@ -1,4 +1,4 @@
-"""`trader risk`: validate a risk config file and print the limits it puts in force."""
+"""`trader risk`: validate a risk config file and print the limits and progression it puts in force."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from rich.table import Table
 
 from trader.risk.config import HARD_MAX_LEVERAGE, RiskConfig
 from trader.risk.config_file import load_risk_config
+from trader.risk.progression_rows import GATE_COLUMNS, gate_rows, progression_rows
 
 risk_app = typer.Typer(name="risk", help="Check risk configurations.", no_args_is_help=True)
 
@@ -117,6 +118,13 @@ def check_command(
     table = Table(title=f"Effective risk limits: {config}")
     for column in ("section", "setting", "value"):
         table.add_column(column)
-    for row in _rows(loaded):
+    for row in (*_rows(loaded), *progression_rows(loaded.progression)):
         table.add_row(*row)
-    Console(width=120).print(table)
+    gates = Table(title="Promotion gates (measured since the step began)")
+    for column in GATE_COLUMNS:
+        gates.add_column(column)
+    for gate_row in gate_rows(loaded.progression):
+        gates.add_row(*gate_row)
+    console = Console(width=120)
+    console.print(table)
+    console.print(gates)

@@ -1,4 +1,4 @@
-"""RiskConfig: every sizing, limit, stop, SAFE_MODE and breaker setting, with the issue's defaults."""
+"""RiskConfig: every sizing, limit, stop, SAFE_MODE, breaker and progression setting, with the defaults."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pydantic import Field, model_validator
 
 from trader.models._base import DomainModel, Violation, raise_violations
 from trader.models._types import Fraction, Name, PositiveCount, PositiveDecimal, Symbol
+from trader.risk.progression_config import ProgressionConfig
 
 HARD_MAX_LEVERAGE = Decimal(10)
 """No configuration may allow more gross exposure than 10x equity."""
@@ -164,5 +165,7 @@ class RiskConfig(DomainModel):
     stops: StopsConfig = Field(default_factory=StopsConfig)
     safe_mode: SafeModeConfig = Field(default_factory=SafeModeConfig)
     breaker: BreakerConfig = Field(default_factory=BreakerConfig)
+    progression: ProgressionConfig = Field(default_factory=ProgressionConfig)
+    """Capital steps from paper to scaled live, the promotion gates, and new-symbol scaling."""
     authorised_users: tuple[Name, ...] = ()
     """Who may clear SAFE_MODE and acknowledge a breaker recovery (nobody by default: rollover only)."""

@@ -75,7 +75,8 @@ def _line_of(text: str, field: str | None, *, toml: bool) -> int | None:
         header = _TABLE.match(line)
         if header:
             current = header.group(1)
-            if current == field:  # a whole section is the problem: point at its header
+            # A whole section is the problem (or a sub-table's name, like a bad key of a mapping).
+            if current == field or current.startswith(f"{field}."):
                 return number
             continue
         assignment = _KEY.match(line)

@@ -49,12 +49,19 @@ class BookView:
         "_sector_gross",
         "_total_gross",
         "_total_risk",
+        "equity",
         "loss_limit_hit",
         "market",
         "portfolio",
     )
 
-    def __init__(self, portfolio: PortfolioState, market: MarketState, config: RiskConfig) -> None:
+    def __init__(
+        self,
+        portfolio: PortfolioState,
+        market: MarketState,
+        config: RiskConfig,
+        equity: Decimal | None = None,
+    ) -> None:
         self.portfolio = portfolio
         self.market = market
         self._limits = limits = config.limits
@@ -75,12 +82,30 @@ class BookView:
             sector_gross[sector] = sector_gross.get(sector, _ZERO) + value
             gross += value
             risk += at_risk
+        for symbol, working in portfolio.pending.items():  # orders in flight count as if they filled
+            if not working:
+                continue
+            held = portfolio.positions.get(symbol)
+            value, at_risk, sector = own.get(symbol, (_ZERO, _ZERO, market.sector(symbol)))
+            qty = _ZERO if held is None else held.qty
+            price = prices.get(symbol, _ZERO if held is None else held.mark)
+            size = max(abs(qty), abs(qty + working))
+            extra = size * price - value
+            if extra <= 0:
+                continue
+            atr = atrs.get(symbol)
+            extra_risk = extra if atr is None or price <= 0 else extra / price * atr_multiple * atr
+            own[symbol] = (value + extra, at_risk + extra_risk, sector)
+            sector_gross[sector] = sector_gross.get(sector, _ZERO) + extra
+            gross += extra
+            risk += extra_risk
         self._total_gross = gross
         self._total_risk = risk
         self._rate: tuple[datetime, int] | None = None
         self.loss_limit_hit = loss_limit_hit(portfolio, config)
         """Whether the daily or monthly loss limit is reached (SAFE_MODE applies unless cleared)."""
-        equity = portfolio.equity
+        self.equity = equity = portfolio.equity if equity is None else equity
+        """What the budgets are fractions of: the account's equity, or less under a capital step."""
         self._budgets = (
             limits.max_trade_fraction * equity,
             limits.max_total_risk_fraction * equity,

@@ -14,11 +14,15 @@ from trader.risk.breaker import BreakerState
 from trader.risk.config import RiskConfig
 from trader.risk.limits import BookView
 from trader.risk.safe_mode import SafeModeState
+from trader.risk.scaling import RiskScalingManager
 from trader.risk.sizing import floor_to_lot, risk_fraction
 from trader.risk.state import MarketState, PortfolioState
 from trader.risk.verdict import Action, ReasonCode, Verdict
 
 _ZERO = Decimal(0)
+_ONE = Decimal(1)
+_SIZE_CAPS = frozenset({ReasonCode.SIZED_BY_RISK, ReasonCode.TRADE_LIMIT})
+"""The caps that say how big one trade is (as opposed to how much the book may hold)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,8 +52,10 @@ class _Order(NamedTuple):
 class RiskManager:
     """Sizes and checks order decisions against a RiskConfig. Journaling the verdicts is the caller's job."""
 
-    def __init__(self, config: RiskConfig) -> None:
+    def __init__(self, config: RiskConfig, scaling: RiskScalingManager | None = None) -> None:
         self.config = config
+        self.scaling = scaling
+        """Progression scaling (capital step, new symbols); None sizes against the whole equity."""
         self._view: BookView | None = None
         self._lots: dict[str, Decimal] = {}
 
@@ -60,9 +66,17 @@ class RiskManager:
         return lot
 
     def _book(self, portfolio: PortfolioState, market: MarketState) -> BookView:
-        view = self._view
-        if view is None or view.portfolio is not portfolio or view.market is not market:
-            view = self._view = BookView(portfolio, market, self.config)
+        view, scaling = self._view, self.scaling
+        equity = None if scaling is None else scaling.effective_equity(portfolio.equity)
+        # Reused for the same snapshot, unless the capital step moved (a promotion or a demotion).
+        if (
+            view is not None
+            and view.portfolio is portfolio
+            and view.market is market
+            and (equity is None or view.equity == equity)
+        ):
+            return view
+        view = self._view = BookView(portfolio, market, self.config, equity)
         return view
 
     def evaluate(
@@ -142,18 +156,27 @@ class RiskManager:
             return _cut_to_closing(order, (ReasonCode.NEGATIVE_EDGE,))
         price = order.price
         risk_to_value = price / stop_distance
+        view = self._book(portfolio, market)
         # The fraction is a statistic (a float); taken to 1e-9 and made exact before it sizes anything.
-        budget = portfolio.equity * Decimal(int(fraction * 1_000_000_000)).scaleb(-9)
-        rooms = self._book(portfolio, market).rooms(
-            symbol, market.sector(symbol), order.base * price, risk_to_value
-        )
+        budget = view.equity * Decimal(int(fraction * 1_000_000_000)).scaleb(-9)
+        rooms = view.rooms(symbol, market.sector(symbol), order.base * price, risk_to_value)
         caps = ((ReasonCode.SIZED_BY_RISK, budget * risk_to_value), *rooms)
+        scaling, scale = self.scaling, _ONE
+        if scaling is not None:
+            scale = scaling.symbol_multiplier(symbol)
+            if scale < 1:  # a newly added symbol: its risk and per-trade caps shrink
+                caps = tuple((code, cap * scale if code in _SIZE_CAPS else cap) for code, cap in caps)
         room = order.opening * price
         for _, cap in caps:
             room = min(room, cap)
         # Only the tightest limit(s) decided the size; looser ones that also sit below the request are not
         # reasons for this quantity.
         binding = [code for code, cap in caps if cap == room] if room < order.opening * price else []
+        if binding and scaling is not None:
+            if scale < 1 and any(code in _SIZE_CAPS for code in binding):
+                binding.append(ReasonCode.NEW_SYMBOL)
+            if view.equity < portfolio.equity:
+                binding.append(ReasonCode.CAPITAL_STEP)
         allowed = room / price if binding else order.opening
         lot = self._lot(symbol)
         opening = floor_to_lot(allowed, lot)
@@ -178,10 +201,31 @@ def _split(decision: OrderDecision, price: Decimal, portfolio: PortfolioState, l
     direction = 1 if decision.side is Side.BUY else -1
     holding = portfolio.positions.get(decision.symbol)
     held = _ZERO if holding is None else holding.qty
+    working = portfolio.pending.get(decision.symbol, _ZERO) if portfolio.pending else _ZERO
+    if working:
+        return _split_with_working(decision, price, requested, held, working, direction)
     if held * direction < 0:
         closing = min(requested, abs(held))
         return _Order(decision, price, requested, closing, requested - closing, _ZERO, direction)
     return _Order(decision, price, requested, _ZERO, requested, abs(held), direction)
+
+
+def _split_with_working(  # noqa: PLR0917 -- _split's values, for the rarer case
+    decision: OrderDecision,
+    price: Decimal,
+    requested: Decimal,
+    held: Decimal,
+    working: Decimal,
+    direction: int,
+) -> _Order:
+    """_split when orders of the symbol are still working. The closing part is still measured against the
+    position held (an exit passes even with a stop resting at the venue), but for the limits, working
+    orders going the order's way count as filled: they are held, and so is any closing they already cover
+    (it would open new risk once they fill). Working orders going the other way are not counted on."""
+    closing = min(requested, abs(held)) if held * direction < 0 else _ZERO
+    ahead = max(_ZERO, direction * working)
+    base = max(_ZERO, direction * held, direction * (held + working)) + min(closing, ahead)
+    return _Order(decision, price, requested, closing, requested - closing, base, direction)
 
 
 def _cut_to_closing(order: _Order, codes: tuple[ReasonCode, ...], why: str = "") -> Verdict:

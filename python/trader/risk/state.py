@@ -64,6 +64,9 @@ class PortfolioState:
     stats: TradeStats = TradeStats()
     recent_trades: tuple[datetime, ...] = ()
     """When recent orders were sent (the last minute is enough)."""
+    pending: Mapping[str, Decimal] = field(default_factory=dict)
+    """Signed quantity still working at the venue per symbol (sent, not yet filled; buys > 0). The limits
+    count it as if it filled: orders whose answer was lost (a timeout) would otherwise pile up unseen."""
 
 
 @dataclass(frozen=True, slots=True)

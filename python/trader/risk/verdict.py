@@ -56,6 +56,10 @@ class ReasonCode(StrEnum):
     """Refused new risk: the strategy's record gives a Kelly fraction of zero or less."""
     BELOW_LOT = "below_lot"
     """Refused: after the limits, less than one lot of new risk was left."""
+    NEW_SYMBOL = "new_symbol"
+    """The symbol was added recently: its first trades are sized at a reduced multiple."""
+    CAPITAL_STEP = "capital_step"
+    """The limits were taken on the progression's capital step, which is below the account's equity."""
 
 
 _PHRASES: dict[ReasonCode, str] = {
@@ -77,6 +81,8 @@ _PHRASES: dict[ReasonCode, str] = {
     ReasonCode.NO_EQUITY: "no equity",
     ReasonCode.NEGATIVE_EDGE: "the strategy's record shows no edge",
     ReasonCode.BELOW_LOT: "less than one lot of new risk left",
+    ReasonCode.NEW_SYMBOL: "a newly added symbol trades at reduced size",
+    ReasonCode.CAPITAL_STEP: "sized on the progression's capital step",
 }
 
 
