@@ -1,0 +1,1 @@
+"""The paper/live daemon: decision loop, controller, reconciliation, status API, dashboard, compare."""

@@ -1,0 +1,121 @@
+"""Paper trading on Alpaca's live bars: the stream's bars join the daemon's series as they close."""
+
+from __future__ import annotations
+
+import queue
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from trader.alpaca.live_bars import LiveBar, LiveBarStream
+from trader.alpaca.settings import AlpacaSettings
+from trader.data import Bars
+from trader.live.errors import DaemonError
+from trader.live.replay import Due
+from trader.models import Timeframe
+
+
+@dataclass(slots=True)
+class WallClock:
+    """Market time is wall time in live feeds."""
+
+    def now_ns(self) -> int:
+        return time.time_ns()
+
+
+class AlpacaFeed:
+    """The ReplayFeed's face (series, due, warmup, refresh) over alpaca-py's bar stream.
+
+    Bars arrive on the stream's thread and wait in a queue; `due()` (the daemon's tick) takes those whose
+    close has passed by the wall clock, in arrival order per symbol, and drops a bar that is not newer than
+    the last one of its symbol (a replayed or out-of-order message must never be traded twice).
+    """
+
+    exhausted = False
+    paths: Sequence[object] = ()
+
+    def __init__(
+        self,
+        settings: AlpacaSettings,
+        symbols: Sequence[str],
+        timeframe: Timeframe,
+        resume_after: dict[str, int] | None = None,
+    ) -> None:
+        if not symbols:
+            raise DaemonError("--feed alpaca needs at least one --symbol")
+        self.timeframe = timeframe
+        self.series: dict[str, Bars] = {s: _empty(s, timeframe) for s in sorted(set(symbols))}
+        self._columns: dict[str, list[list[float]]] = {s: [[] for _ in range(6)] for s in self.series}
+        self._last = dict(resume_after or {})
+        self.clock = WallClock()
+        self.last_close_ns: int | None = None
+        self.dropped = 0
+        self._inbox: queue.SimpleQueue[LiveBar] = queue.SimpleQueue()
+        self._stream = LiveBarStream(settings, list(self.series), self._inbox.put)
+        self._stream.start()
+
+    @property
+    def symbols(self) -> list[str]:
+        return sorted(self.series)
+
+    def warmup(self) -> list[Due]:
+        return []  # streamed bars start fresh; a restart's strategy state rebuilds from new bars
+
+    def refresh(self) -> int:
+        return 0
+
+    def close(self) -> None:
+        self._stream.stop(timeout=3)
+
+    def due(self) -> list[Due]:
+        now, step = self.clock.now_ns(), self.timeframe.nanos
+        held: list[LiveBar] = []
+        grown: set[str] = set()
+        released: list[Due] = []
+        while True:
+            try:
+                bar = self._inbox.get_nowait()
+            except queue.Empty:
+                break
+            if bar.symbol not in self.series or bar.ts <= self._last.get(bar.symbol, -1):
+                self.dropped += 1
+                continue
+            if bar.ts + step > now:  # not closed yet by our clock: never show it early
+                held.append(bar)
+                continue
+            columns = self._columns[bar.symbol]
+            for column, value in zip(
+                columns, (bar.ts, bar.open, bar.high, bar.low, bar.close, bar.volume), strict=True
+            ):
+                column.append(value)
+            self._last[bar.symbol] = bar.ts
+            released.append(Due(bar.symbol, len(columns[0]) - 1, bar.ts, bar.ts + step))
+            grown.add(bar.symbol)
+        for bar in held:
+            self._inbox.put(bar)
+        for symbol in grown:
+            ts, o, h, low, c, v = self._columns[symbol]
+            self.series[symbol] = Bars(
+                symbol,
+                self.timeframe,
+                np.array(ts, dtype=np.int64),
+                np.array(o),
+                np.array(h),
+                np.array(low),
+                np.array(c),
+                np.array(v),
+                source="alpaca stream",
+            )
+        released.sort(key=lambda d: (d.close_ts, d.symbol))
+        if released:
+            self.last_close_ns = released[-1].close_ts
+        return released
+
+
+def _empty(symbol: str, timeframe: Timeframe) -> Bars:
+    none = np.empty(0)
+    return Bars(
+        symbol, timeframe, np.empty(0, dtype=np.int64), none, none, none, none, none, source="alpaca stream"
+    )

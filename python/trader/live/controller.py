@@ -1,0 +1,255 @@
+"""LiveTradingController: the mode (PAPER -> LIVE -> SCALED), overrides and the gate every order passes."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from trader.execution.errors import GatewayError
+from trader.journal import Journal, JournalKind
+from trader.live.reconcile import TERMINAL
+from trader.risk import BreakerObservation, BreakerState, EmergencyCircuitBreaker, RiskConfig
+
+if TYPE_CHECKING:
+    from trader.execution.embedded import EmbeddedGateway
+    from trader.live.state_dir import StateDir
+    from trader.portfolio import Portfolio
+    from trader.strategies.order_request import OrderRequest
+
+MODES = {"paper": "PAPER", "micro_live": "LIVE", "scaled_live": "SCALED"}
+"""Progression phase -> the controller's mode name."""
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(slots=True)
+class Hold:
+    """Why trading is held, by whom, since when."""
+
+    by: str
+    reason: str
+    since: str
+
+
+class LiveTradingController:
+    """Coordinates gateway, breaker, progression and the operator; every transition is journaled with who.
+
+    Order gate, in order: not reconciled -> refused; paused -> refused; breaker tripped -> only orders that
+    reduce a position pass (fail closed, exits stay possible). The gateway's kill switch sits below all this
+    and refuses every new order on its own.
+    """
+
+    def __init__(
+        self,
+        state: StateDir,
+        journal: Journal,
+        gateway: EmbeddedGateway,
+        portfolio: Portfolio,
+        *,
+        risk: RiskConfig,
+        mode: str = "PAPER",
+    ) -> None:
+        self._state = state
+        self.journal = journal
+        self.gateway = gateway
+        self.portfolio = portfolio
+        self.breaker = EmergencyCircuitBreaker(risk)
+        self.breaker_state = BreakerState()
+        self.breaches = 0
+        self.mode = mode
+        self.paused: Hold | None = None
+        self.unreconciled: Hold | None = None
+        self.kill_switch = False
+        self.high_water = portfolio.equity()
+        self._flatten_seq = 0
+
+    # --- the gate -----------------------------------------------------------------------------------
+
+    def gate(self, request: OrderRequest) -> str | None:
+        if self.unreconciled is not None:
+            return f"not reconciled: {self.unreconciled.reason}"
+        if self.paused is not None:
+            return f"paused by {self.paused.by}: {self.paused.reason}"
+        if self.breaker_state.tripped and not self._reduces(request):
+            trigger = self.breaker_state.trigger
+            return f"breaker tripped ({'?' if trigger is None else trigger.kind.value}): only exits pass"
+        return None
+
+    def _reduces(self, request: OrderRequest) -> bool:
+        held = self.portfolio.position_qty(request.symbol)
+        signed = request.qty if request.side == "buy" else -request.qty
+        return held != 0 and abs(held + signed) < abs(held) and (held > 0) != (signed > 0)
+
+    @property
+    def trading(self) -> bool:
+        return not (self.unreconciled or self.paused or self.kill_switch or self.breaker_state.tripped)
+
+    # --- overrides ----------------------------------------------------------------------------------
+
+    def record(self, who: str, action: str, **detail: Any) -> None:
+        """Journal an operator action (by `who`) done elsewhere, e.g. a new paper-venue epoch."""
+        self._manual(who, action, **detail)
+
+    def _manual(self, who: str, action: str, **detail: Any) -> None:
+        self.journal.append(JournalKind.MANUAL_ACTION, {"action": action, **detail}, ts=_now(), actor=who)
+
+    def pause(self, who: str, reason: str = "operator pause") -> None:
+        self.paused = Hold(who, reason, _now().isoformat())
+        self._manual(who, "pause", reason=reason)
+
+    def resume(self, who: str) -> list[str]:
+        """Lift a pause and acknowledge an unreconciled start; returns what was lifted."""
+        lifted = []
+        if self.unreconciled is not None:
+            lifted.append(f"reconciliation hold ({self.unreconciled.reason})")
+            self.unreconciled = None
+        if self.paused is not None:
+            lifted.append(f"pause by {self.paused.by}")
+            self.paused = None
+        self._manual(who, "resume", lifted=lifted)
+        return lifted
+
+    def set_kill_switch(self, on: bool, who: str, source: str) -> None:
+        """Engage or release the gateway's kill switch at once; the flag file keeps it across restarts."""
+        flag = self._state.kill_flag
+        if on:
+            flag.write_text(f"{who} {_now().isoformat()}\n", encoding="utf-8")
+        else:
+            flag.unlink(missing_ok=True)
+        changed = on != self.kill_switch
+        self.gateway.set_kill_switch(on)
+        self.kill_switch = on
+        if changed:
+            self._manual(who, "kill_switch_on" if on else "kill_switch_off", source=source)
+
+    def sync_kill_flag(self) -> None:
+        """Apply the flag file when someone created or removed it by hand."""
+        present = self._state.kill_flag.exists()
+        if present != self.kill_switch:
+            self.set_kill_switch(present, "file", "flag file")
+
+    def cancel_open(self, who: str, symbol: str | None = None) -> list[str]:
+        """Cancel every open order (of `symbol`); cancels pass even with the kill switch on."""
+        done = []
+        for view in self.gateway.core.orders():
+            if view.status in TERMINAL:
+                continue
+            if symbol is not None and view.symbol != symbol:
+                continue
+            try:
+                canceled = self.gateway.core.cancel(view.client_order_id)
+            except GatewayError as exc:
+                self._manual(who, "cancel_failed", client_order_id=view.client_order_id, detail=str(exc))
+                continue
+            self.journal.append(
+                JournalKind.GATEWAY_ACK,
+                {"client_order_id": canceled.client_order_id, "event": "cancel", "status": canceled.status},
+                ts=_now(),
+                actor=who,
+            )
+            done.append(canceled.client_order_id)
+        return done
+
+    def flatten(self, who: str, symbol: str | None = None) -> list[str]:
+        """Cancel open orders and send market orders that close the position(s); filled at the next bar."""
+        symbols = [symbol] if symbol is not None else list(self.portfolio.symbols)
+        self.cancel_open(who, symbol)
+        sent = []
+        for name in symbols:
+            held = self.portfolio.position_qty(name)
+            if held == 0:
+                continue
+            self._flatten_seq += 1
+            order_id = f"flatten-{name}-{time.time_ns()}-{self._flatten_seq}"
+            side = "sell" if held > 0 else "buy"
+            intent = {
+                "client_order_id": order_id,
+                "strategy": "controller",
+                "symbol": name,
+                "side": side,
+                "qty": format(abs(held), "f"),
+                "order_type": "market",
+                "reason": f"flatten by {who}",
+            }
+            self.journal.append(JournalKind.ORDER_INTENT, intent, ts=_now(), actor=who)
+            try:
+                view = self.gateway.submit_order(
+                    order_id, name, side, abs(held), "market", time_in_force="gtc", strategy="controller"
+                )
+            except GatewayError as exc:
+                self.journal.append(
+                    JournalKind.GATEWAY_REJECT,
+                    {"client_order_id": order_id, "detail": str(exc), "reason_code": exc.reason_code},
+                    ts=_now(),
+                    actor=who,
+                )
+                continue
+            self.journal.append(
+                JournalKind.GATEWAY_ACK,
+                {"client_order_id": order_id, "status": view.status},
+                ts=_now(),
+                actor=who,
+            )
+            sent.append(order_id)
+        self._manual(who, "flatten", symbol=symbol or "all", orders=sent)
+        return sent
+
+    def emergency_stop(self, who: str, reason: str = "emergency stop") -> None:
+        """Trip the breaker by hand, cancel everything, flatten, and pause: a person must resume."""
+        self.breaker_state, events = self.breaker.trip_manually(self.breaker_state, who, reason, _now())
+        for event in events:
+            self.journal.append(event.journal_kind, event.record(), ts=event.at, actor=who)
+        self.breaches += 1
+        self.flatten(who)
+        self.pause(who, reason)
+        self._manual(who, "emergency_stop", reason=reason)
+
+    # --- the breaker, fed by the health monitor ------------------------------------------------------
+
+    def observe(self, obs: BreakerObservation) -> str | None:
+        """One breaker observation; returns the trigger's detail when it trips now."""
+        self.high_water = max(self.high_water, obs.equity)
+        if self.breaker_state.tripped:
+            return None
+        self.breaker_state, events = self.breaker.observe(self.breaker_state, obs)
+        for event in events:
+            self.journal.append(event.journal_kind, event.record(), ts=event.at, actor=event.actor)
+        if not self.breaker_state.tripped:
+            return None
+        self.breaches += 1
+        self.cancel_open("breaker")
+        trigger = self.breaker_state.trigger
+        return None if trigger is None else trigger.detail
+
+    def acknowledge_breaker(self, who: str, obs: BreakerObservation) -> None:
+        self.breaker_state, event = self.breaker.acknowledge(self.breaker_state, who, obs)
+        self.journal.append(event.journal_kind, event.record(), ts=event.at, actor=who)
+
+    def mode_change(self, who: str, before: str, after: str, why: str) -> None:
+        self.mode = after
+        self.journal.append(
+            JournalKind.MODE_CHANGE, {"from": before, "to": after, "why": why}, ts=_now(), actor=who
+        )
+
+    def describe(self) -> dict[str, Any]:
+        trigger = self.breaker_state.trigger
+        return {
+            "mode": self.mode,
+            "trading": self.trading,
+            "paused": None
+            if self.paused is None
+            else {"by": self.paused.by, "reason": self.paused.reason, "since": self.paused.since},
+            "unreconciled": None if self.unreconciled is None else self.unreconciled.reason,
+            "kill_switch": self.kill_switch,
+            "breaker": {
+                "tripped": self.breaker_state.tripped,
+                "trigger": None if trigger is None else trigger.kind.value,
+                "detail": None if trigger is None else trigger.detail,
+            },
+            "breaches": self.breaches,
+            "high_water": format(self.high_water, "f"),
+        }

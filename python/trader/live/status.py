@@ -1,0 +1,122 @@
+"""The status document (GET /status, --status, the dashboard) and the snapshot, built from a daemon."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from trader.live.reconcile import TERMINAL
+from trader.live.snapshot import Snapshot
+
+if TYPE_CHECKING:
+    from trader.live.daemon import Daemon
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_LAST_NS = 253_402_300_799 * 1_000_000_000  # 9999-12-31T23:59:59Z
+
+
+def _iso(ns: int | None) -> str | None:
+    if ns is None:
+        return None
+    ns = min(ns, _LAST_NS)  # a replay clock at a huge speed runs past what a datetime can show
+    return (_EPOCH + timedelta(microseconds=ns // 1_000)).isoformat().replace("+00:00", "Z")
+
+
+def open_orders(daemon: Daemon) -> list[dict[str, str]]:
+    return [
+        {
+            "client_order_id": v.client_order_id,
+            "symbol": v.symbol,
+            "side": v.side,
+            "qty": v.quantity,
+            "order_type": v.order_type,
+            "status": v.status,
+        }
+        for v in daemon.gateway.core.orders()
+        if v.status not in TERMINAL
+    ]
+
+
+def build_snapshot(daemon: Daemon, *, final: bool) -> Snapshot:
+    p = daemon.portfolio
+    last = dict(daemon.snapshot_before.last_bar) if daemon.snapshot_before is not None else {}
+    for symbol, (ts, close) in daemon.stepper.last_bar.items():
+        last[symbol] = {"ts_ns": ts, "ts": _iso(ts), "close": repr(close)}
+    return Snapshot(
+        written_at=datetime.now(UTC).isoformat(),
+        mode=daemon.config.mode,
+        strategy_id=daemon.strategy.strategy_id,
+        order_seq=daemon.strategy._seq,
+        journal_seq=daemon.journal.head[0],
+        starting_cash=format(daemon.starting_cash, "f"),
+        cash=format(p.cash, "f"),
+        equity=format(p.equity(), "f"),
+        positions={s: format(p.position_qty(s), "f") for s in p.symbols},
+        open_orders=open_orders(daemon),
+        last_bar=last,
+        final=final,
+    )
+
+
+def build_status(daemon: Daemon) -> dict[str, Any]:
+    p = daemon.portfolio
+    now = datetime.now(UTC)
+    equity = p.equity()
+    positions = []
+    for symbol in p.symbols:
+        qty = p.position_qty(symbol)
+        avg, last = p.avg_entry_price(symbol), p.last_price(symbol)
+        unrealised = None if avg is None or last is None else (last - avg) * qty
+        positions.append(
+            {
+                "symbol": symbol,
+                "qty": format(qty, "f"),
+                "avg_price": None if avg is None else format(avg, "f"),
+                "last": None if last is None else format(last, "f"),
+                "unrealised": None if unrealised is None else format(unrealised, ".2f"),
+            }
+        )
+    hwm = max(daemon.controller.high_water, equity)
+    decisions = [
+        {
+            "bar": _iso(d.ts),
+            "client_order_id": d.client_order_id,
+            "symbol": d.symbol,
+            "side": d.side,
+            "qty": d.qty,
+            "reason": d.reason,
+            "status": d.status,
+        }
+        for d in daemon.broker.decisions[-10:]
+    ]
+    last_tick = getattr(daemon, "last_tick", None)
+    return {
+        "pid": os.getpid(),
+        "mode": daemon.config.mode,
+        "phase": daemon.controller.mode,
+        "strategy": daemon.strategy.strategy_id,
+        "state_dir": str(daemon.state.root),
+        "started_at": daemon.started.isoformat(),
+        "uptime_s": round((now - daemon.started).total_seconds(), 1),
+        "last_tick": None if last_tick is None else last_tick.isoformat(),
+        "market_time": _iso(daemon.feed.clock.now_ns()),
+        "bars_processed": daemon.stepper.bars_processed,
+        "replay_done": daemon.feed.exhausted,
+        "cash": format(p.cash, "f"),
+        "equity": format(equity, "f"),
+        "pnl": format(equity - daemon.starting_cash, "f"),
+        "realised_pnl": format(p.realised_pnl, "f"),
+        "positions": positions,
+        "open_orders": open_orders(daemon),
+        "signals": dict(daemon.stepper.signals),
+        "risk": {
+            "drawdown": format((hwm - equity) / hwm if hwm > 0 else 0, ".4f"),
+            "gross_exposure": format(p.gross_exposure(), "f"),
+            "round_trips": len(p.trades.closed),
+        },
+        "controller": daemon.controller.describe(),
+        "reconciliation": daemon.reconciliation,
+        "health": daemon.health.describe(),
+        "decisions": decisions,
+    }
