@@ -40,34 +40,56 @@ const NAN_PROFILE: Profile = Profile {
     value_area_high: f64::NAN,
 };
 
-/// Fills `bin_volume` (one slot per bucket) from the (price, volume) pairs and returns the summary; NaN
-/// summary when no bar has both a price and a positive total volume.
-fn build(pairs: impl Iterator<Item = (f64, f64)> + Clone, bin_volume: &mut [f64]) -> Profile {
+/// Fills `bin_volume` (one slot per bucket) from the (price, volume) pairs of `segments`, taken in order (a ring
+/// buffer's window is two segments), and returns the summary; NaN summary when no bar has both a price and a
+/// positive total volume.
+fn build(segments: [(&[f64], &[f64]); 2], bin_volume: &mut [f64]) -> Profile {
     bin_volume.fill(0.0);
-    let (mut low, mut high) = (f64::INFINITY, f64::NEG_INFINITY);
-    for (p, v) in pairs.clone() {
-        if !p.is_nan() && !v.is_nan() {
-            low = low.min(p);
-            high = high.max(p);
+    // Two lanes each for the extremes: min/max are exact in any order, and independent chains run in parallel.
+    let (mut low, mut high) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
+    for (prices, volumes) in segments {
+        for (i, (&p, &v)) in prices.iter().zip(volumes).enumerate() {
+            if !p.is_nan() && !v.is_nan() {
+                let lane = i & 1;
+                low[lane] = low[lane].min(p);
+                high[lane] = high[lane].max(p);
+            }
         }
     }
+    let (low, high) = (low[0].min(low[1]), high[0].max(high[1]));
     if low > high {
         return NAN_PROFILE;
     }
     let bins = bin_volume.len();
     let width = (high - low) / bins as f64;
-    let mut total = 0.0;
-    for (p, v) in pairs {
-        if p.is_nan() || v.is_nan() {
-            continue;
+    // Consecutive bars in one bucket are summed in a register and added to the bucket once per run: this fixes
+    // the summation order as a function of the input sequence alone, so the streaming window (which passes the
+    // same pairs in the same order) still equals the batch bit for bit, without a store-to-load chain per bar.
+    let (mut total, mut run_bin, mut run) = (0.0, usize::MAX, 0.0);
+    for (prices, volumes) in segments {
+        for (&p, &v) in prices.iter().zip(volumes) {
+            if p.is_nan() || v.is_nan() {
+                continue;
+            }
+            let k = if width > 0.0 {
+                (((p - low) / width) as usize).min(bins - 1)
+            } else {
+                0
+            };
+            if k == run_bin {
+                run += v;
+            } else {
+                if run_bin != usize::MAX {
+                    bin_volume[run_bin] += run;
+                    total += run;
+                }
+                (run_bin, run) = (k, v);
+            }
         }
-        let k = if width > 0.0 {
-            (((p - low) / width) as usize).min(bins - 1)
-        } else {
-            0
-        };
-        bin_volume[k] += v;
-        total += v;
+    }
+    if run_bin != usize::MAX {
+        bin_volume[run_bin] += run;
+        total += run;
     }
     if total <= 0.0 {
         return Profile {
@@ -76,13 +98,13 @@ fn build(pairs: impl Iterator<Item = (f64, f64)> + Clone, bin_volume: &mut [f64]
             ..NAN_PROFILE
         };
     }
-    let poc_bin = (0..bins).fold(0, |best, k| {
-        if bin_volume[k] > bin_volume[best] {
-            k
-        } else {
-            best
+    // The fullest bucket, lowest on ties; the running maximum stays in a register (no reload per step).
+    let (mut poc_bin, mut fullest) = (0, bin_volume[0]);
+    for (k, &volume) in bin_volume.iter().enumerate().skip(1) {
+        if volume > fullest {
+            (poc_bin, fullest) = (k, volume);
         }
-    });
+    }
     let (mut lo, mut hi, mut inside) = (poc_bin, poc_bin, bin_volume[poc_bin]);
     while inside < VALUE_AREA_SHARE * total && (lo > 0 || hi + 1 < bins) {
         let below = if lo > 0 {
@@ -143,12 +165,11 @@ impl VolumeProfile {
         self.prices.push(price);
         self.volumes.push(volume);
         if self.prices.is_full() {
-            let n = self.window;
-            let (prices, volumes) = (&self.prices, &self.volumes);
-            let pairs = (0..n)
-                .rev()
-                .map(|back| (prices.get_back(back), volumes.get_back(back)));
-            self.value = build(pairs, &mut self.bin_volume);
+            // Both rings share capacity and head, so their oldest-first slices line up pair by pair; walking
+            // the slices (instead of indexing by age) keeps the order of the batch and keeps the loops tight.
+            let (p0, p1) = self.prices.newest(self.window);
+            let (v0, v1) = self.volumes.newest(self.window);
+            self.value = build([(p0, v0), (p1, v1)], &mut self.bin_volume);
         }
         self.value
     }
@@ -199,10 +220,7 @@ pub fn volume_profile(
         &[("price", price.len()), ("volume", volume.len())],
     )?;
     check_min("VOLUME_PROFILE", "bins", bin_volume.len() as i64, 1)?;
-    Ok(build(
-        price.iter().copied().zip(volume.iter().copied()),
-        bin_volume,
-    ))
+    Ok(build([(price, volume), (&[], &[])], bin_volume))
 }
 
 #[cfg(test)]
