@@ -1,11 +1,12 @@
 //! The vectorised backtest: open/close and entry/exit numpy arrays simulated in one call, GIL released;
 //! exact amounts come back as decimal text, the curve as float64 arrays.
 
+use exec_gateway::error::MoneyError;
 use exec_gateway::fees::FeeModel;
 use exec_gateway::money::{Money, Price, Quantity};
 use exec_gateway::order::Side;
 use numpy::{PyArray1, PyArrayMethods, PyReadonlyArray1};
-use pyo3::exceptions::PyValueError;
+use pyo3::exceptions::{PyOverflowError, PyValueError};
 use pyo3::prelude::*;
 use vector_sim::exact::Wide;
 use vector_sim::{Outcome, Settings, Signals, Sizing};
@@ -24,10 +25,7 @@ fn slice<'a, T: numpy::Element>(
         .map_err(|_| PyValueError::new_err(format!("`{name}` must be a contiguous 1-D array")))
 }
 
-fn decimal<T: std::str::FromStr<Err = exec_gateway::error::MoneyError>>(
-    name: &str,
-    text: &str,
-) -> PyResult<T> {
+fn decimal<T: std::str::FromStr<Err = MoneyError>>(name: &str, text: &str) -> PyResult<T> {
     text.parse()
         .map_err(|e| PyValueError::new_err(format!("setting `{name}`: {e}")))
 }
@@ -197,7 +195,15 @@ pub fn simulate_signals<'py>(
             x.as_slice_mut().expect("a fresh array is contiguous"),
         );
         py.detach(|| vector_sim::simulate(signals, &settings, e, x))
-            .map_err(|e| PyValueError::new_err(e.to_string()))?
+            .map_err(|e| match e {
+                // Beyond the exact fixed-point range: Python maps it to `VectorRangeError` (the event engine,
+                // with unbounded Decimals, can still run it), distinct from bad input.
+                vector_sim::VectorSimError::Money {
+                    source: MoneyError::Overflow { .. },
+                    ..
+                } => PyOverflowError::new_err(e.to_string()),
+                other => PyValueError::new_err(other.to_string()),
+            })?
     };
     Ok((equity, net, SignalBooks { outcome }))
 }

@@ -34,6 +34,10 @@ class VectorError(TraderError):
     """A vectorised run refused its input: a bad bar, signal array or setting (the message says which)."""
 
 
+class VectorRangeError(VectorError):
+    """Money left the vectorised path's exact fixed-point range (the event engine has no such bound)."""
+
+
 class NotVectorisable(TraderError):  # noqa: N818 -- reads as the condition it reports
     """The strategy or configuration has no vectorised form; run the event-driven engine instead."""
 
@@ -260,7 +264,12 @@ def run_signals(
             fees=fees,
             **config.sizing(),
         )
-    except (ValueError, OverflowError) as exc:
+    except OverflowError as exc:
+        raise VectorRangeError(
+            f"{bars.source or bars.symbol}: {exc}: beyond the vectorised path's exact range; "
+            "run the event-driven engine (run_backtest) instead"
+        ) from None
+    except ValueError as exc:
         raise VectorError(f"{bars.source or bars.symbol}: {exc}") from None
     return VectorResult(bars, equity, net, books, strategy_id=strategy_id)
 
@@ -303,4 +312,7 @@ def run_strategy(strategy: Strategy, bars: Sequence[Bars], config: BacktestConfi
         config, series.symbol, qty=qty, fraction=fraction, long_only=long_only
     )
     entries, exits = ema_cross_signals(series.close, getattr(params, "fast", 10), getattr(params, "slow", 30))
-    return run_signals(series, entries, exits, vector_config, strategy_id=strategy.strategy_id)
+    try:
+        return run_signals(series, entries, exits, vector_config, strategy_id=strategy.strategy_id)
+    except VectorRangeError as exc:
+        raise NotVectorisable(f"no vectorised run: {exc}") from None
