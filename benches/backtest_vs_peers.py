@@ -1,10 +1,13 @@
-"""Bars/s of a whole ema_cross backtest (strategy in Python) in our engine vs backtrader, same bars, one run.
+"""Bars/s of a whole ema_cross backtest (strategy in Python): ours vs backtrader and nautilus_trader, one run.
 
 Ours: `run_backtest` end to end (streaming EMAs, the Rust gateway + SimVenue per bar, exact ledger, marks,
 journal, metrics). backtrader: `cerebro.run()` on the same bars through `PandasData` (bench group: pandas),
-same rules (EMA cross at the close, 1 unit, filled at the next open, no fees). backtrader is run on the
-first `--peer-bars` bars (it runs ~5,000 bars/s, so a million bars would take minutes); both rates are per
-bar. nautilus_trader is not installed here, so it is not measured. Prints bars/s and the ratio.
+same rules (EMA cross at the close, 1 unit, filled at the next open, no fees). nautilus_trader:
+`BacktestEngine.run()` on the same bars (wrangled to its `Bar`s beforehand, not timed), a strategy with its
+own EMAs (seeded by the first price rather than an SMA, so the trade count differs by a few) buying 1 unit
+on a cross up and closing on a cross down, 1-minute bars on a simulated cash-account venue. The peers run on
+the first `--peer-bars` bars (a few thousand bars/s: a million would take minutes); all rates are per bar.
+Prints bars/s and the ratios.
 """
 
 from __future__ import annotations
@@ -89,6 +92,80 @@ def backtrader(bars: Bars) -> tuple[float, int]:
     return time.perf_counter() - start, strategy.trades
 
 
+def nautilus(bars: Bars) -> tuple[float, int]:
+    """nautilus_trader's BacktestEngine on `bars`: seconds of `engine.run()` and the round trips closed."""
+    import pandas as pd
+    from nautilus_trader.backtest.engine import BacktestEngine
+    from nautilus_trader.config import BacktestEngineConfig, LoggingConfig, StrategyConfig
+    from nautilus_trader.indicators import ExponentialMovingAverage
+    from nautilus_trader.model.currencies import USD
+    from nautilus_trader.model.data import BarType
+    from nautilus_trader.model.enums import AccountType, OmsType, OrderSide
+    from nautilus_trader.model.identifiers import TraderId, Venue
+    from nautilus_trader.model.objects import Money, Quantity
+    from nautilus_trader.persistence.wranglers import BarDataWrangler
+    from nautilus_trader.test_kit.providers import TestInstrumentProvider
+    from nautilus_trader.trading.strategy import Strategy as NautilusStrategy
+
+    class CrossConfig(StrategyConfig, frozen=True):  # type: ignore[misc,call-arg]
+        bar_type: str
+
+    class Cross(NautilusStrategy):  # type: ignore[misc]
+        def __init__(self, config: CrossConfig) -> None:
+            super().__init__(config)
+            self.bar_type = BarType.from_str(config.bar_type)
+            self.fast = ExponentialMovingAverage(10)
+            self.slow = ExponentialMovingAverage(30)
+            self.before: float | None = None
+            self.trades = 0
+
+        def on_start(self) -> None:
+            self.register_indicator_for_bars(self.bar_type, self.fast)
+            self.register_indicator_for_bars(self.bar_type, self.slow)
+            self.subscribe_bars(self.bar_type)
+
+        def on_bar(self, bar: Any) -> None:
+            if not self.slow.initialized:
+                return
+            diff = self.fast.value - self.slow.value
+            before, self.before = self.before, diff
+            if before is None:
+                return
+            instrument_id = self.bar_type.instrument_id
+            if before <= 0 < diff and self.portfolio.is_flat(instrument_id):
+                self.submit_order(
+                    self.order_factory.market(instrument_id, OrderSide.BUY, Quantity.from_int(1))
+                )
+            elif before >= 0 > diff and self.portfolio.is_net_long(instrument_id):
+                self.close_all_positions(instrument_id)
+                self.trades += 1
+
+    logging = LoggingConfig(log_level="ERROR", bypass_logging=True)
+    engine = BacktestEngine(BacktestEngineConfig(trader_id=TraderId("BENCH-001"), logging=logging))
+    engine.add_venue(
+        venue=Venue("XNAS"),
+        oms_type=OmsType.NETTING,
+        account_type=AccountType.CASH,
+        base_currency=USD,
+        starting_balances=[Money(1_000_000, USD)],
+    )
+    instrument = TestInstrumentProvider.equity(symbol="SYN", venue="XNAS")
+    engine.add_instrument(instrument)
+    bar_type = BarType.from_str(f"{instrument.id}-1-MINUTE-LAST-EXTERNAL")
+    frame = pd.DataFrame(
+        {"open": bars.open, "high": bars.high, "low": bars.low, "close": bars.close, "volume": bars.volume},
+        index=pd.to_datetime(bars.ts, utc=True),
+    )
+    engine.add_data(BarDataWrangler(bar_type, instrument).process(frame))
+    strategy = Cross(CrossConfig(bar_type=str(bar_type)))
+    engine.add_strategy(strategy)
+    start = time.perf_counter()
+    engine.run()
+    seconds = time.perf_counter() - start
+    engine.dispose()
+    return seconds, strategy.trades
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--bars", type=int, default=1_000_000)
@@ -99,6 +176,7 @@ def main() -> None:
         ours_s, ours_trades = ours(bars, Path(folder))
     peer_bars = bars[: args.peer_bars]
     peer_s, peer_trades = backtrader(peer_bars)
+    naut_s, naut_trades = nautilus(peer_bars)
     with tempfile.TemporaryDirectory() as folder:
         same_s, same_trades = ours(peer_bars, Path(folder))
     ours_rate, peer_rate = args.bars / ours_s, args.peer_bars / peer_s
@@ -109,8 +187,11 @@ def main() -> None:
     name = "trader (ours), same slice"
     print(f"{name:<{w}}{args.peer_bars:>10}{same_trades:>8}{same_s:>10.2f}{same_rate:>12,.0f}")
     print(f"{'backtrader':<{w}}{args.peer_bars:>10}{peer_trades:>8}{peer_s:>10.2f}{peer_rate:>12,.0f}")
+    naut_rate = args.peer_bars / naut_s
+    print(f"{'nautilus_trader':<{w}}{args.peer_bars:>10}{naut_trades:>8}{naut_s:>10.2f}{naut_rate:>12,.0f}")
     print(
         f"ratio ours/backtrader on the same bars: {same_rate / peer_rate:.1f}x; "
+        f"ours/nautilus_trader: {same_rate / naut_rate:.1f}x; "
         f"target {TARGET_BARS_PER_S:,} bars/s: {'met' if ours_rate >= TARGET_BARS_PER_S else 'NOT met'}"
     )
 

@@ -28,6 +28,9 @@ def test_backtest_writes_outputs_that_agree_with_each_other(samples_dir: Path, t
     assert "Sharpe" in done.stdout
     assert "Final equity" in done.stdout
     assert f"outputs in {out}/" in done.stdout
+    assert done.stdout.strip().splitlines()[-1] == f"report: {out / 'report.html'}"
+    assert "on 1 series" not in done.stdout  # no progress bar into a pipe
+    assert (out / "report.html").stat().st_size > 1_000_000
     summary = json.loads((out / "summary.json").read_text())
     assert summary["run"]["params"] == {
         "fast": 10,

@@ -59,6 +59,9 @@ def test_a_refused_decision_never_reaches_the_gateway(tmp_path: Path) -> None:
         strategy, [daily_bars("SPY", [100.0, 101.0, 102.0])], journal, BacktestConfig(risk=RiskConfig())
     )
     assert [d.status for d in result.decisions] == ["risk_rejected"]
+    assert [(r.client_order_id, r.by, r.reasons) for r in result.refusals] == [
+        (result.decisions[0].client_order_id, "risk", ("missing_market_data",))
+    ]
     kinds = [r["kind"] for r in _records(journal)]
     assert kinds == ["run_start", "order_intent", "risk_verdict", "run_end"]
     verdict = _records(journal)[2]["payload"]
@@ -83,6 +86,17 @@ def test_cli_takes_a_risk_file_and_refuses_a_bad_one(samples_dir: Path, tmp_path
     assert done.returncode == 0, done.stderr
     summary = json.loads((tmp_path / "ok" / "summary.json").read_text())
     assert summary["run"]["config"]["risk"]["limits"]["max_trade_fraction"] == "0.02"
+    assert summary["run"]["config"]["risk_guards"] is True  # the CLI's default: SAFE_MODE, breaker, stops act
+    unguarded = subprocess.run(
+        [*base, "--risk", str(good), "--no-risk-guards", "--out", str(tmp_path / "bare")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert unguarded.returncode == 0, unguarded.stderr
+    bare = json.loads((tmp_path / "bare" / "summary.json").read_text())
+    assert bare["run"]["config"]["risk_guards"] is False
+    assert bare["final"] != summary["final"]  # the guards' resting stops changed the run
     refused = subprocess.run(
         [*base, "--risk", str(bad), "--out", str(tmp_path / "bad")],
         capture_output=True,

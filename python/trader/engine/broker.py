@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, NamedTuple
 
+from trader.engine.higher_timeframes import HigherTimeframes
 from trader.execution.embedded import EmbeddedGateway
 from trader.execution.errors import InvalidOrderError, LimitRejectedError, VenueRejectedError
 from trader.journal import Journal, JournalKind
@@ -35,6 +36,20 @@ class Decision(NamedTuple):
     status: str
 
 
+class Refusal(NamedTuple):
+    """A decision that never reached the venue, or that the gateway refused: who said no, and why."""
+
+    ts: int
+    client_order_id: str
+    symbol: str
+    side: str
+    qty: str
+    by: str
+    """`risk` (RiskManager verdict) or `gateway` (its hard limits or the venue)."""
+    reasons: tuple[str, ...]
+    message: str
+
+
 def _text(value: Decimal | None) -> str | None:
     return None if value is None else format(value, "f")
 
@@ -55,6 +70,7 @@ class BacktestBroker:
         self._feed = feed
         self._bars = {bars.symbol: bars for bars in feed.bars}
         self._seen = dict.fromkeys(self._bars, -1)
+        self.timeframes = HigherTimeframes()
         self.gateway = gateway
         self._portfolio = portfolio
         self.journal = journal
@@ -63,7 +79,10 @@ class BacktestBroker:
         self.stops: dict[str, Decimal] = {}
         """Risk's initial stop per entry order, so the round trips it opens report R multiples."""
         self.now_ts = 0
+        self.trade_from = -(1 << 63)
+        """Orders decided before this stamp (ns) are warm-up: dropped unsent and unjournaled."""
         self.decisions: list[Decision] = []
+        self.refusals: list[Refusal] = []
 
     @property
     def portfolio(self) -> Portfolio:
@@ -87,11 +106,28 @@ class BacktestBroker:
             raise StrategyError(f"no data for symbol {symbol!r} (have: {', '.join(self.symbols)})")
         return bars[: self._seen[symbol] + 1]
 
+    def higher_bars(self, symbol: str, timeframe: str) -> Bars:
+        """The `timeframe` bars of `symbol` closed by the current bar's close (never a later one)."""
+        return self.timeframes.series(self.full_series(symbol), timeframe).visible_at(self._seen[symbol])
+
+    def full_series(self, symbol: str) -> Bars:
+        """Every bar of `symbol` the engine holds, also those not shown yet (never hand this to a strategy).
+
+        A broker whose series grow while it runs (live) returns the grown series here.
+        """
+        bars = self._bars.get(symbol)
+        if bars is None:
+            raise StrategyError(f"no data for symbol {symbol!r} (have: {', '.join(self.symbols)})")
+        return bars
+
     def submit(self, strategy: Strategy, request: OrderRequest) -> str:
         """Journal the intent, ask risk (when on), send it to the gateway, journal the answer.
 
-        Returns the client order id, also when risk or the gateway refused the order (see the journal).
+        Returns the client order id, also when risk or the gateway refused the order (see the journal);
+        "" for an order decided during the warm-up (see `trade_from`), which goes nowhere.
         """
+        if self.now_ts < self.trade_from:
+            return ""
         symbol, side, qty, order_type = request.symbol, request.side, request.qty, request.order_type
         limit_price, stop_price, reason = request.limit_price, request.stop_price, request.reason
         if symbol not in self._bars:
@@ -117,6 +153,8 @@ class BacktestBroker:
             verdict = self.risk.evaluate(order_id, strategy.strategy_id, request, self._portfolio, stamp)
             self.journal.append(JournalKind.RISK_VERDICT, verdict.payload(), ts=stamp)
             if not verdict.allowed:
+                reasons = tuple(code.value for code in verdict.reasons)
+                self._refuse(order_id, request, "risk", reasons, verdict.message)
                 self._decide(order_id, symbol, side, qty, order_type, reason, "risk_rejected")
                 return order_id
             qty = verdict.qty
@@ -140,6 +178,7 @@ class BacktestBroker:
                 {"client_order_id": order_id, "reason_code": exc.reason_code, "detail": str(exc)},
                 ts=stamp,
             )
+            self._refuse(order_id, request, "gateway", (exc.reason_code or "REJECTED",), str(exc))
             status = "rejected"
         except InvalidOrderError as exc:
             raise StrategyError(f"strategy {strategy.strategy_id}: {exc}") from None
@@ -148,6 +187,8 @@ class BacktestBroker:
             self.journal.append(
                 JournalKind.GATEWAY_ACK, {"client_order_id": order_id, "status": status}, ts=stamp
             )
+            if self.risk is not None:
+                self.risk.sent(order_id, symbol, side, self._portfolio, stamp)
         self._decide(order_id, symbol, side, qty, order_type, reason, status)
         return order_id
 
@@ -163,6 +204,14 @@ class BacktestBroker:
     ) -> None:
         self.decisions.append(
             Decision(self.now_ts, order_id, symbol, side, format(qty, "f"), order_type, reason, status)
+        )
+
+    def _refuse(
+        self, order_id: str, request: OrderRequest, by: str, reasons: tuple[str, ...], message: str
+    ) -> None:
+        qty = format(request.qty, "f")
+        self.refusals.append(
+            Refusal(self.now_ts, order_id, request.symbol, request.side, qty, by, reasons, message)
         )
 
     @property

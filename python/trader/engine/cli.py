@@ -16,6 +16,15 @@ from trader.errors import DataError, TraderError
 if TYPE_CHECKING:
     from trader.data import Bars
     from trader.engine.backtest import BacktestResult
+    from trader.engine.results import OutputFiles
+
+StrategyOption = Annotated[
+    str,
+    typer.Option(
+        help="A built-in (ema_cross, mean_reversion, breakout) or path/to/file.py:ClassName.",
+        show_default=False,
+    ),
+]
 
 _SHOWN = (
     ("total_return", "Total return", "pct"),
@@ -99,13 +108,31 @@ def backtest(
     risk: Annotated[
         Path | None, typer.Option(help="Risk config file (TOML/JSON): every order passes RiskManager.")
     ] = None,
+    risk_guards: Annotated[
+        bool,
+        typer.Option(
+            "--risk-guards/--no-risk-guards",
+            help="With --risk: SAFE_MODE, the circuit breaker and resting stop orders act during the run.",
+        ),
+    ] = True,
+    store: Annotated[
+        bool, typer.Option("--store", help="Also save the run in the SQL store (see --db).")
+    ] = False,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db", help="Store URL or SQLite path (else $TRADER_DB_URL, else $TRADER_HOME/trader.db)."
+        ),
+    ] = None,
 ) -> None:
-    """Backtest a strategy; writes summary.json, trades.csv, equity.csv and journal.jsonl to --out."""
+    """Backtest a strategy; writes summary.json, trades.csv, equity.csv, journal.jsonl and report.html."""
     # Imported here so that `trader --help` and the other commands do not pay for the engine's imports.
     from trader.engine.backtest import run_backtest
     from trader.engine.config import BacktestConfig
-    from trader.engine.results import output_files, write_outputs
+    from trader.engine.progress import progress_bar
+    from trader.engine.results import write_outputs
     from trader.execution.embedded_config import BpsFee, SimSettings, ZeroFee
+    from trader.reports.backtest_html import backtest_report, write_report
     from trader.risk.config_file import load_risk_config
     from trader.strategies import parse_assignments, resolve_strategy
 
@@ -118,15 +145,13 @@ def backtest(
         starting_cash=_cash(cash),
         sim=SimSettings(slippage_bps=slippage_bps, fees=BpsFee(fee_bps) if fee_bps else ZeroFee()),
         risk=None if risk is None else load_risk_config(risk),
+        risk_guards=risk_guards,
     )
     series = _load(data)
-    if out.exists() and not out.is_dir():
-        raise TraderError(f"--out {out}: exists and is not a folder")
-    out.mkdir(parents=True, exist_ok=True)
-    files = output_files(out)
-    for old in (files.summary, files.trades, files.equity, files.journal):
-        old.unlink(missing_ok=True)  # a journal would otherwise be continued, not replaced
-    result = run_backtest(instance, series, files.journal, config)
+    files = _fresh_outputs(out)
+    console = Console(soft_wrap=True)
+    with progress_bar(console, f"{strategy} on {len(series)} series") as progress:
+        result = run_backtest(instance, series, files.journal, config, progress=progress)
     run = {
         "strategy": strategy,
         "strategy_id": instance.strategy_id,
@@ -137,10 +162,42 @@ def backtest(
         "config": config.describe(),
         "journal_fsync": "never",
     }
-    write_outputs(result, files, run)
-    console = Console(soft_wrap=True)
-    console.print(_table(result, f"{strategy} on {', '.join(result.symbols)}"))
-    console.print(f"outputs in {out}/: summary.json, trades.csv, equity.csv, journal.jsonl", highlight=False)
+    document = write_outputs(result, files, run)
+    title = f"{strategy} on {', '.join(result.symbols)}"
+    write_report(files.report, backtest_report(result, series, document, title))
+    console.print(_table(result, title))
+    console.print(
+        f"outputs in {out}/: summary.json, trades.csv, equity.csv, journal.jsonl, report.html",
+        highlight=False,
+    )
+    console.print(f"report: {files.report}", highlight=False)
+    if store:
+        _store_run(out, db, console)
+
+
+def _store_run(out: Path, db: str | None, console: Console) -> None:
+    """Save the run just written to `out` in the SQL store (the same rows `trader store save` writes)."""
+    from trader.store.database import Store
+    from trader.store.run_data import from_folder
+    from trader.store.runs import save_run
+
+    data = from_folder(out, mode="backtest")
+    with Store.open(db) as opened:
+        run_id = save_run(opened, data, replace=True)
+        console.print(f"stored as run {run_id} in {opened.display_url}", highlight=False)
+
+
+def _fresh_outputs(out: Path) -> OutputFiles:
+    """The output files in `out` (created), with a previous run's outputs removed."""
+    from trader.engine.results import output_files
+
+    if out.exists() and not out.is_dir():
+        raise TraderError(f"--out {out}: exists and is not a folder")
+    out.mkdir(parents=True, exist_ok=True)
+    files = output_files(out)
+    for old in (files.summary, files.trades, files.equity, files.journal, files.report):
+        old.unlink(missing_ok=True)  # a journal would otherwise be continued, not replaced
+    return files
 
 
 def sweep(

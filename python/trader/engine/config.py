@@ -28,6 +28,9 @@ class BacktestConfig:
     """Market orders are good till cancelled: one decided at a day's last bar fills at the next open."""
 
     risk: RiskConfig | None = None
+    risk_guards: bool = False
+    """With `risk`: SAFE_MODE and the emergency breaker act (a trip cancels orders, flattens if configured,
+    halts new risk to the end of the run) and risk's stops rest at the venue, trailed every bar."""
 
     def instruments_for(self, symbols: list[str]) -> list[InstrumentSpec]:
         """The given specs, plus a default (tick 0.01, lot 1) for every symbol without one."""
@@ -42,4 +45,5 @@ class BacktestConfig:
             "sim": json.loads(self.sim.to_json()),
             "instruments": [spec.to_json_obj() for spec in self.instruments],
             "risk": None if self.risk is None else self.risk.model_dump(mode="json"),
+            "risk_guards": self.risk is not None and self.risk_guards,
         }

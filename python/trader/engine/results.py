@@ -41,6 +41,7 @@ class OutputFiles:
     trades: Path
     equity: Path
     journal: Path
+    report: Path
 
 
 def output_files(folder: Path) -> OutputFiles:
@@ -51,10 +52,12 @@ def output_files(folder: Path) -> OutputFiles:
         folder / "trades.csv",
         folder / "equity.csv",
         folder / "journal.jsonl",
+        folder / "report.html",
     )
 
 
-def _iso(ns: int) -> str:
+def iso_time(ns: int) -> str:
+    """A stamp in ns UTC as ISO-8601 text with a `Z` (whole microseconds)."""
     return (_EPOCH + timedelta(microseconds=ns // 1_000)).isoformat().replace("+00:00", "Z")
 
 
@@ -76,9 +79,13 @@ def summary(result: BacktestResult, run: Mapping[str, object]) -> dict[str, obje
     }
 
 
-def write_outputs(result: BacktestResult, files: OutputFiles, run: Mapping[str, object]) -> None:
-    """Write summary.json, trades.csv and equity.csv: fixed field order, `\\n` line ends, byte-stable."""
-    text = json.dumps(summary(result, run), indent=2, ensure_ascii=False) + "\n"
+def write_outputs(result: BacktestResult, files: OutputFiles, run: Mapping[str, object]) -> dict[str, object]:
+    """Write summary.json, trades.csv and equity.csv: fixed field order, `\\n` line ends, byte-stable.
+
+    Returns the summary document written.
+    """
+    document = summary(result, run)
+    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
     files.summary.write_text(text, encoding="utf-8")
     with files.trades.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=TRADE_FIELDS, lineterminator="\n")
@@ -97,4 +104,5 @@ def write_outputs(result: BacktestResult, files: OutputFiles, run: Mapping[str, 
             curve.net_exposure.tolist(),
             strict=True,
         ):
-            rows.writerow((_iso(ts), repr(equity), repr(gross), repr(net)))
+            rows.writerow((iso_time(ts), repr(equity), repr(gross), repr(net)))
+    return document

@@ -49,12 +49,22 @@ def grid_points(grid: Mapping[str, Sequence[str]]) -> list[dict[str, str]]:
     return [dict(zip(names, values, strict=True)) for values in itertools.product(*grid.values())]
 
 
-def _one(
-    spec: str, data: Sequence[str], fixed: Mapping[str, str], point: Mapping[str, str], config: BacktestConfig
+Window = tuple[int, int]
+"""[start, end) in ns UTC: the bars a run sees (walk-forward's in-sample span)."""
+
+
+def _one(  # noqa: PLR0917 -- plain values, pickled to a worker
+    spec: str,
+    data: Sequence[str],
+    fixed: Mapping[str, str],
+    point: Mapping[str, str],
+    config: BacktestConfig,
+    window: Window | None = None,
 ) -> SweepRow:
     # Runs in a worker: everything is rebuilt from plain values, so user strategy files work too.
     from trader.data import load_bars
-    from trader.engine.backtest import run_backtest
+    from trader.engine.backtest import BacktestResult, run_backtest
+    from trader.engine.vectorised import NotVectorisable, VectorResult, run_strategy
     from trader.strategies import StrategyError, resolve_strategy
 
     cls = resolve_strategy(spec)
@@ -63,11 +73,21 @@ def _one(
     except StrategyError as exc:
         return SweepRow(dict(point), {}, "", skipped=str(exc))
     bars = [load_bars(path) for path in data]
-    with tempfile.TemporaryDirectory() as folder:
-        result = run_backtest(strategy, bars, Path(folder) / "journal.jsonl", config)
+    if window is not None:
+        bars = [series.between(*window) for series in bars]
+        bars = [series for series in bars if len(series)]
+    # Signal-array strategies take the vectorised path (same trades, exact same equity; tested); the rest run
+    # the event engine. A sweep keeps no journal either way.
+    result: BacktestResult | VectorResult
+    try:
+        result = run_strategy(strategy, bars, config)
+    except NotVectorisable:
+        with tempfile.TemporaryDirectory() as folder:
+            result = run_backtest(strategy, bars, Path(folder) / "journal.jsonl", config)
     everything = result.metrics.to_dict()
     metrics = {name: everything[name] for name in SWEEP_METRICS}
-    return SweepRow(dict(point), metrics, format(result.final_equity, "f"))
+    # Normalised, so the text does not depend on which path (event or vectorised) computed the same value.
+    return SweepRow(dict(point), metrics, format(result.final_equity.normalize(), "f"))
 
 
 def run_sweep(
@@ -78,12 +98,14 @@ def run_sweep(
     fixed: Mapping[str, str] | None = None,
     config: BacktestConfig | None = None,
     workers: int = 1,
+    window: Window | None = None,
 ) -> list[SweepRow]:
     """Backtest `spec` at every grid point (with `fixed` parameters too); rows in grid order.
 
     Each run's journal goes to a temporary folder and is dropped: rerun a chosen point with
     `trader backtest` for its full outputs. `workers` > 1 uses a spawn-started process pool (no fork of
-    a process that may hold threads); the rows are the same whatever the number of workers.
+    a process that may hold threads); the rows are the same whatever the number of workers. With
+    `window`, every run sees only the bars stamped in [start, end).
     """
     if workers < 1:
         raise TraderError(f"--workers must be >= 1 (got {workers})")
@@ -99,10 +121,10 @@ def run_sweep(
         if not path.is_file():
             raise DataError("file not found", path=path)
     if workers == 1:
-        return [_one(spec, paths, constant, point, config) for point in points]
+        return [_one(spec, paths, constant, point, config, window) for point in points]
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = [pool.submit(_one, spec, paths, constant, point, config) for point in points]
+        futures = [pool.submit(_one, spec, paths, constant, point, config, window) for point in points]
         return [future.result() for future in futures]
 
 

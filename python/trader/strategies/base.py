@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 from trader.strategies.errors import StrategyError
 from trader.strategies.order_request import OrderRequest
@@ -34,6 +34,13 @@ class Broker(Protocol):
     def history(self, symbol: str) -> Bars: ...
 
 
+@runtime_checkable
+class TimeframeBroker(Broker, Protocol):
+    """A broker that can also show higher-timeframe bars (resampled, each visible once it has closed)."""
+
+    def higher_bars(self, symbol: str, timeframe: str) -> Bars: ...
+
+
 class NoParams(ParamsBase):
     """A strategy without parameters."""
 
@@ -53,6 +60,10 @@ class Strategy:
 
     Params: ClassVar[type[ParamsBase]] = NoParams
     """The parameter model; a subclass sets its own `trader.strategies.Params` subclass here."""
+
+    timeframes: ClassVar[tuple[str, ...]] = ()
+    """Higher timeframes the strategy reads with `bars(symbol, tf)` (e.g. `("1h", "1d")`): the engine
+    builds them for every symbol before the first bar, so a bad one is refused up front."""
 
     def __init__(
         self, params: Mapping[str, Any] | ParamsBase | None = None, *, strategy_id: str | None = None
@@ -131,6 +142,20 @@ class Strategy:
     def history(self, symbol: str | None = None) -> Bars:
         """The bars of `symbol` up to and including the current one (never any later)."""
         return self.broker.history(self._which(symbol))
+
+    def bars(self, symbol: str | None = None, timeframe: str | None = None) -> Bars:
+        """Bars of `symbol` so far; with `timeframe` (e.g. "1h") the higher-timeframe bars that have closed.
+
+        A higher bar is resampled from the base bars and appears only once its interval is over and all
+        of its base bars have been seen: the one still forming is never visible.
+        """
+        which = self._which(symbol)
+        if timeframe is None:
+            return self.broker.history(which)
+        broker = self.broker
+        if not isinstance(broker, TimeframeBroker):
+            raise StrategyError(f"strategy {self.strategy_id}: this engine does not offer higher timeframes")
+        return broker.higher_bars(which, timeframe)
 
     def submit(
         self,

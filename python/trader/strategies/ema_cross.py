@@ -35,6 +35,17 @@ class EmaCrossParams(Params):
         return self
 
 
+class _Cross:
+    """One symbol's EMAs and the last fast - slow difference (one dict lookup per bar, not three)."""
+
+    __slots__ = ("diff", "fast", "slow")
+
+    def __init__(self, fast: int, slow: int) -> None:
+        self.fast = EMA(fast)
+        self.slow = EMA(slow)
+        self.diff: float | None = None
+
+
 class EmaCross(Strategy):
     """Goes long when the fast EMA crosses above the slow one, exits (or reverses) when it crosses below.
 
@@ -46,26 +57,21 @@ class EmaCross(Strategy):
     params: EmaCrossParams
 
     def on_start(self) -> None:
-        self._fast: dict[str, EMA] = {}
-        self._slow: dict[str, EMA] = {}
-        self._diff: dict[str, float | None] = {}
+        self._state: dict[str, _Cross] = {}
 
     def on_bar(self, bar: Bar) -> None:
         symbol, p = bar.symbol, self.params
-        fast = self._fast.get(symbol)
-        if fast is None:
-            fast = self._fast[symbol] = EMA(p.fast)
-            self._slow[symbol] = EMA(p.slow)
-        slow = self._slow[symbol]
-        fast_value = fast.update(bar.close)
-        slow_value = slow.update(bar.close)
-        if not slow.ready:
+        state = self._state.get(symbol)
+        if state is None:
+            state = self._state[symbol] = _Cross(p.fast, p.slow)
+        close = bar.close
+        diff = state.fast.update(close) - state.slow.update(close)
+        before = state.diff
+        if before is None:  # not two ready values yet: remember the first one once the slow EMA is ready
+            if state.slow.ready:
+                state.diff = diff
             return
-        diff = fast_value - slow_value
-        before = self._diff.get(symbol)
-        self._diff[symbol] = diff
-        if before is None:
-            return
+        state.diff = diff
         if before <= 0 < diff:
             held = self.position(symbol)
             if held > 0:
