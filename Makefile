@@ -58,6 +58,12 @@ demo: setup  ## Run the main job on embedded defaults (bundled samples, simulate
 	$(VENV)/bin/trader data check data/samples/*.csv
 	$(VENV)/bin/trader backtest --strategy ema_cross --data data/samples/SPY_1d.csv \
 		--param fast=10 --param slow=30 --out runs/demo
+	rm -rf runs/demo-paper
+	TRADER_HOME=runs/demo-paper $(VENV)/bin/trader daemon --mode paper --config deploy/config/daemon.demo.toml \
+		--duration 45
+	$(VENV)/bin/trader compare --paper runs/demo-paper --backtest runs/demo | tail -n 15
+	@echo "Paper session state: $(abspath runs/demo-paper) (journal: $(abspath runs/demo-paper/journal))"
+	@echo "Open the report: $(abspath runs/demo/report.html)"
 
 .PHONY: test
 test: setup  ## Run every check: fmt, clippy, Rust tests, ruff, mypy, stubtest, pytest
