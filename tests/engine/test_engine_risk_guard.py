@@ -80,8 +80,10 @@ def test_safe_mode_refuses_new_risk_on_the_loss_day_and_lets_exits_pass(tmp_path
     crash_ts = int(daily_bars("SPY", _crash_bars()).ts[CRASH])
     guarded = [(r.ts, r.by, r.reasons) for r in result.refusals if "safe_mode" in r.reasons]
     assert guarded == [(crash_ts, "risk", ("safe_mode",))]
-    # The exit decided on the same bar passed (reduce-only) and filled.
-    exits = [d for d in result.decisions if d.side == "sell"]
+    # The exit decided on the same bar passed (reduce-only) and filled (risk's own stops aside).
+    exits = [
+        d for d in result.decisions if d.side == "sell" and not d.client_order_id.startswith("risk-stop-")
+    ]
     assert [(d.ts, d.status) for d in exits] == [(crash_ts, "accepted")]
     assert [f["payload"]["side"] for f in records if f["kind"] == "fill"].count("sell") == 1
     # After the rollover, buys go out again.
@@ -166,7 +168,7 @@ def _stop_orders(records: list[dict[str, Any]]) -> dict[str, tuple[int, Decimal]
     return {
         r["payload"]["client_order_id"]: (k, Decimal(r["payload"]["stop_price"]))
         for k, r in enumerate(records)
-        if r["kind"] == "order_intent" and r["payload"]["strategy"] == "risk-stop"
+        if r["kind"] == "order_intent" and r["payload"]["strategy"] == "risk"
     }
 
 
@@ -209,6 +211,18 @@ def test_resting_stops_bound_each_loss_to_the_stop_distance_but_for_gaps(
     # Every stop order ended filled or cancelled, but one guarding a position still open at the end.
     left = set(stops) - fills - cancelled
     assert len(left) == (1 if result.portfolio.position_qty("SPY") else 0)
+    # Each stop order is a decision of strategy `risk` with a reduce-only verdict, like any order.
+    listed = {d.client_order_id: d for d in result.decisions if d.client_order_id in stops}
+    assert set(listed) == set(stops)
+    assert {d.reason for d in listed.values()} == {"stop", "trailing stop"}
+    assert all(d.order_type == "stop" and d.side == "sell" for d in listed.values())
+    verdicts = {r["payload"]["client_order_id"]: r["payload"] for r in records if r["kind"] == "risk_verdict"}
+    for order_id, decision in listed.items():
+        assert verdicts[order_id]["action"] == "approve"
+        assert verdicts[order_id]["reasons"] == ["reduce_only"]
+        assert verdicts[order_id]["qty"] == decision.qty
+    intents = [r["payload"]["client_order_id"] for r in records if r["kind"] == "order_intent"]
+    assert intents == [d.client_order_id for d in result.decisions] == list(verdicts)
 
 
 def test_a_loss_streak_trips_the_breaker_on_real_data_and_later_entries_are_refused(

@@ -50,11 +50,11 @@ def store_value(store: Store, column: str) -> object:
 
 # Tampering as someone with a SQL prompt would do it: raw statements, past the store's own code.
 def _set_fill_price(conn: Connection) -> None:
-    conn.exec_driver_sql("UPDATE fills SET price = '999.99' WHERE fill_id = 'sim-4-f1'")
+    conn.exec_driver_sql("UPDATE fills SET price = '999.99' WHERE fill_id = 'sim-11-f1'")
 
 
 def _set_cash(conn: Connection) -> None:
-    conn.exec_driver_sql("UPDATE runs SET cash = '97413.457226'")
+    conn.exec_driver_sql("UPDATE runs SET cash = '101056.648031'")
 
 
 def _drop_position(conn: Connection) -> None:
@@ -66,7 +66,7 @@ def _flatten_a_middle_snapshot(conn: Connection) -> None:
 
 
 def _drop_last_trade(conn: Connection) -> None:
-    conn.exec_driver_sql("DELETE FROM trades WHERE idx = 92")
+    conn.exec_driver_sql("DELETE FROM trades WHERE idx = 93")
 
 
 def _change_reason(conn: Connection) -> None:
@@ -76,14 +76,15 @@ def _change_reason(conn: Connection) -> None:
 @pytest.mark.parametrize(
     ("tamper", "named"),
     [
-        (_set_fill_price, r"fills row 4 \(fill_id sim-4-f1\) field 'price': stored 999\.99, journal gives "),
-        (_set_cash, r"^cash: stored 97413\.457226, journal gives 97413\.457225$"),
-        (_drop_position, r"^position SPY qty: stored 0, journal gives \d+$"),
+        (_set_fill_price, r"fills row 4 \(fill_id sim-11-f1\) field 'price': stored 999\.99, journal gives "),
+        (_set_cash, r"^cash: stored 101056\.648031, journal gives 101056\.648030$"),
+        # The guarded run ends flat (a resting stop closed the last trade): every snapshot is missed.
+        (_drop_position, r"^position_snapshots: number of rows: stored 0, journal gives \d+$"),
         (
             _flatten_a_middle_snapshot,
             r"^position_snapshots row 1 \(seq 5\) field 'qty': stored 0, journal gives 44$",
         ),
-        (_drop_last_trade, r"^trades: number of rows: stored 92, journal gives 93$"),
+        (_drop_last_trade, r"^trades: number of rows: stored 93, journal gives 94$"),
         (_change_reason, r"decisions row 2 \(seq 3\) field 'reasons': stored '\[\"none\"\]'"),
     ],
 )
@@ -131,7 +132,7 @@ def test_the_cli_exits_0_on_a_match_and_1_naming_the_difference(folder: Path, tm
     # The installed console script, for the real exit code.
     bad = trader("replay", folder / "journal.jsonl", "--run", "r1", "--db", db)
     assert bad.returncode == 1
-    assert bad.stdout.strip() == "MISMATCH: run r1: cash: stored 97413.457226, journal gives 97413.457225"
+    assert bad.stdout.strip() == "MISMATCH: run r1: cash: stored 101056.648031, journal gives 101056.648030"
     missing = runner.invoke(app, ["replay", str(tmp_path / "nope.jsonl"), "--db", str(db)])
     assert isinstance(missing.exception, StoreError)
     assert str(missing.exception).endswith("nope.jsonl: journal not found")

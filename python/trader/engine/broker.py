@@ -17,6 +17,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 if TYPE_CHECKING:
     from trader.data import Bars
     from trader.engine.feed import Feed
+    from trader.engine.resting_stops import StopOrder
     from trader.engine.risk_gate import RiskGate
     from trader.portfolio import Portfolio
     from trader.strategies.base import Strategy
@@ -82,7 +83,10 @@ class BacktestBroker:
         self.trade_from = -(1 << 63)
         """Orders decided before this stamp (ns) are warm-up: dropped unsent and unjournaled."""
         self.decisions: list[Decision] = []
+        """Every order of the run in the order sent: the strategy's and risk's own stops (`risk-stop-*`)."""
         self.refusals: list[Refusal] = []
+        if risk is not None and risk.stops is not None:
+            risk.stops.on_order = self._stop_order
 
     @property
     def portfolio(self) -> Portfolio:
@@ -205,6 +209,18 @@ class BacktestBroker:
         self.decisions.append(
             Decision(self.now_ts, order_id, symbol, side, format(qty, "f"), order_type, reason, status)
         )
+
+    def _stop_order(self, order: StopOrder) -> None:
+        """Risk placed (or tried to place) a protective stop: a decision like any other, at this bar."""
+        order_id, symbol, side, qty = order.client_order_id, order.symbol, order.side, order.qty
+        if order.status == "rejected":
+            message = f"risk's {order.reason} at {order.stop_price:f}: {order.detail}"
+            self.refusals.append(
+                Refusal(
+                    self.now_ts, order_id, symbol, side, format(qty, "f"), "gateway", ("REJECTED",), message
+                )
+            )
+        self._decide(order_id, symbol, side, qty, "stop", order.reason, order.status)
 
     def _refuse(
         self, order_id: str, request: OrderRequest, by: str, reasons: tuple[str, ...], message: str

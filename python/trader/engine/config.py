@@ -28,9 +28,11 @@ class BacktestConfig:
     """Market orders are good till cancelled: one decided at a day's last bar fills at the next open."""
 
     risk: RiskConfig | None = None
-    risk_guards: bool = False
+    risk_guards: bool = True
     """With `risk`: SAFE_MODE and the emergency breaker act (a trip cancels orders, flattens if configured,
-    halts new risk to the end of the run) and risk's stops rest at the venue, trailed every bar."""
+    halts new risk to the end of the run) and risk's stops rest at the venue, trailed every bar. On by
+    default (safety first, as in the CLI); each stop order is a decision of strategy `risk` (reason `stop`
+    or `trailing stop`) with a journaled reduce-only verdict. False only to study a run without them."""
 
     def instruments_for(self, symbols: list[str]) -> list[InstrumentSpec]:
         """The given specs, plus a default (tick 0.01, lot 1) for every symbol without one."""

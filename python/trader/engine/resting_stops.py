@@ -2,23 +2,43 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import TYPE_CHECKING, NamedTuple
 
 from trader.errors import TraderError
 from trader.journal import Journal, JournalKind
+from trader.models import Side
 from trader.risk.config import StopsConfig
 from trader.risk.stops import StopState, trail
+from trader.risk.verdict import Action, ReasonCode, Verdict
 
 if TYPE_CHECKING:
     from trader.execution.embedded import EmbeddedGateway
     from trader.execution.embedded_config import InstrumentSpec
 
 _WORKING = frozenset({"new", "accepted", "partially_filled"})
-STOP_STRATEGY = "risk-stop"
-"""The strategy id the stop orders carry (their client order ids start with it too)."""
+STOP_STRATEGY = "risk"
+"""The strategy id the stop orders carry."""
+STOP_ORDER_PREFIX = "risk-stop"
+"""Their client order ids: `risk-stop-<symbol>-<n>` (never one a strategy's `<id>-<symbol>-<n>` can take)."""
+
+
+class StopOrder(NamedTuple):
+    """One stop order risk sent (or tried to): listed among the run's decisions like a strategy's."""
+
+    client_order_id: str
+    symbol: str
+    side: str
+    qty: Decimal
+    stop_price: Decimal
+    reason: str
+    """`stop` at risk's initial stop, `trailing stop` once the stop has moved up (or down) from it."""
+    status: str
+    """The gateway's answer: `accepted`/`new`, or `rejected`."""
+    detail: str = ""
+    """Why the gateway refused it (empty when it took the order)."""
 
 
 class _Resting(NamedTuple):
@@ -34,7 +54,9 @@ class RestingStops:
     `entered` takes risk's stop for an entry fill (a position added to keeps its stop: it never loosens);
     `sync` re-trails it per `trail` (breakeven after +1R, then ATRs behind the price, never backwards),
     resizes it, and cancels it once the position is closed. A stop price goes on the instrument's tick
-    toward the position, so rounding never loosens it. Every order, cancel and refusal is journaled.
+    toward the position, so rounding never loosens it. Every order, cancel and refusal is journaled;
+    each order like a strategy's: its intent (strategy `risk`), a verdict (approved, reduce-only: a stop
+    only ever closes what the position holds) and the gateway's answer, then `on_order` hears of it.
     """
 
     def __init__(
@@ -51,6 +73,8 @@ class RestingStops:
         self._states: dict[str, StopState] = {}
         self._resting: dict[str, _Resting] = {}
         self._count = 0
+        self.on_order: Callable[[StopOrder], None] | None = None
+        """Told of every stop order placed or refused (the backtest lists them among its decisions)."""
 
     @property
     def states(self) -> Mapping[str, StopState]:
@@ -101,7 +125,7 @@ class RestingStops:
         if resting is not None and (resting.side, resting.qty, resting.price) == (side, qty, stop):
             return
         self._cancel(symbol, now)
-        self._place(symbol, side, qty, stop, now)
+        self._place(symbol, side, qty, stop, now, _reason(state))
 
     def _on_tick(self, symbol: str, stop: Decimal, direction: int) -> Decimal:
         spec = self._instruments.get(symbol)
@@ -115,9 +139,11 @@ class RestingStops:
         view = self._gateway.core.order(order_id)
         return view is not None and view.status in _WORKING
 
-    def _place(self, symbol: str, side: str, qty: Decimal, stop: Decimal, now: datetime) -> None:
+    def _place(  # noqa: PLR0917 -- the fields of one stop order
+        self, symbol: str, side: str, qty: Decimal, stop: Decimal, now: datetime, reason: str
+    ) -> None:
         self._count += 1
-        order_id = f"{STOP_STRATEGY}-{symbol}-{self._count}"
+        order_id = f"{STOP_ORDER_PREFIX}-{symbol}-{self._count}"
         intent = {
             "client_order_id": order_id,
             "strategy": STOP_STRATEGY,
@@ -128,9 +154,10 @@ class RestingStops:
             "limit_price": None,
             "stop_price": format(stop, "f"),
             "time_in_force": "gtc",
-            "reason": "protective stop",
+            "reason": reason,
         }
         self._journal.append(JournalKind.ORDER_INTENT, intent, ts=now)
+        self._journal.append(JournalKind.RISK_VERDICT, _verdict(order_id, symbol, side, qty, stop), ts=now)
         try:
             view = self._gateway.submit_order(
                 order_id,
@@ -145,12 +172,18 @@ class RestingStops:
         except TraderError as exc:  # e.g. a stop the venue finds already through the market
             payload = {"client_order_id": order_id, "detail": str(exc)}
             self._journal.append(JournalKind.GATEWAY_REJECT, payload, ts=now)
+            self._tell(StopOrder(order_id, symbol, side, qty, stop, reason, "rejected", str(exc)))
             return
         self._journal.append(
             JournalKind.GATEWAY_ACK, {"client_order_id": order_id, "status": view.status}, ts=now
         )
         if view.status in _WORKING:
             self._resting[symbol] = _Resting(order_id, side, qty, stop)
+        self._tell(StopOrder(order_id, symbol, side, qty, stop, reason, view.status))
+
+    def _tell(self, order: StopOrder) -> None:
+        if self.on_order is not None:
+            self.on_order(order)
 
     def _cancel(self, symbol: str, now: datetime) -> None:
         resting = self._resting.pop(symbol, None)
@@ -164,3 +197,16 @@ class RestingStops:
             return
         payload = {"client_order_id": resting.order_id, "event": "cancel", "status": status}
         self._journal.append(JournalKind.GATEWAY_ACK, payload, ts=now)
+
+
+def _reason(state: StopState) -> str:
+    """`stop` while the stop is still risk's initial one (1R from the entry), else `trailing stop`."""
+    return "stop" if state.stop == state.entry - state.direction * state.risk else "trailing stop"
+
+
+def _verdict(order_id: str, symbol: str, side: str, qty: Decimal, stop: Decimal) -> dict[str, object]:
+    """Risk's verdict on its own stop order: approved in full, reduce-only (it never adds risk)."""
+    detail = f"risk's protective stop at {stop:f}; the reducing part always passes"
+    reasons = (ReasonCode.REDUCE_ONLY,)
+    verdict = Verdict(order_id, symbol, Side(side), Action.APPROVE, qty, qty, reasons, detail)
+    return verdict.payload()
