@@ -29,23 +29,9 @@ def binary() -> Path:
     return REPO_ROOT / "target" / "debug" / "trader-gateway"
 
 
-def alpaca_config(tmp_path: Path, fake: FakeAlpacaServer) -> Path:
-    """A gateway config for the fake: key id inline, the secret in a file, fast polling, a short timeout."""
-    secret = tmp_path / "alpaca.secret"
-    secret.write_text(fake.secret + "\n")
-    config = tmp_path / "gateway.toml"
-    config.write_text(
-        '[server]\ngrpc_listen = "127.0.0.1:0"\nhttp_listen = "127.0.0.1:0"\n'
-        f'[journal]\npath = "{(tmp_path / "gateway.journal").as_posix()}"\n'
-        f'[venue]\nkind = "alpaca"\nbase_url = "{fake.base_url}"\nkey_id = "{fake.key_id}"\n'
-        'secret_file = "alpaca.secret"\ntimeout_ms = 2000\npoll_interval_ms = 50\n'
-    )
-    return config
-
-
 @pytest.fixture
 def config(tmp_path: Path, fake_alpaca: FakeAlpacaServer) -> Path:
-    return alpaca_config(tmp_path, fake_alpaca)
+    return fake_alpaca.write_gateway_config(tmp_path)
 
 
 @pytest.fixture

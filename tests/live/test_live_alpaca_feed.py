@@ -25,11 +25,7 @@ def test_streamed_bars_are_decided_filled_and_never_traded_twice(tmp_path: Path,
     config.write_text("[breaker]\nstale_data_seconds = 1000000000\n")  # the fake's bars are from 2024
     home = tmp_path / "home"
     with FakeAlpacaServer(samples_dir) as fake:
-        env = {
-            "APCA_API_KEY_ID": fake.key_id,
-            "APCA_API_SECRET_KEY": fake.secret,
-            "APCA_API_DATA_STREAM_URL": f"ws://127.0.0.1:{fake.port}",
-        }
+        env = fake.client_env()
         daemon = DaemonProcess(
             home,
             "--config",

@@ -116,6 +116,12 @@ def daemon(
     ] = False,
     by: Annotated[str | None, typer.Option(help="Who does it (journaled with the action).")] = None,
     confirm_live: Annotated[bool, typer.Option("--confirm-live", help="Confirm trading real money.")] = False,
+    gateway: Annotated[
+        str | None, typer.Option(help="HOST:PORT of a trader-gateway to trade through (required live).")
+    ] = None,
+    gateway_token_file: Annotated[
+        Path | None, typer.Option(help="File with that gateway's bearer token.")
+    ] = None,
 ) -> None:
     """Run the paper/live trading daemon, or talk to the running one."""
     from trader.live import client
@@ -180,6 +186,8 @@ def daemon(
             "on_shutdown": on_shutdown,
             "reconcile": reconcile,
             "duration": duration,
+            "gateway": gateway,
+            "gateway_token_file": gateway_token_file,
         },
     )
 
@@ -239,7 +247,7 @@ def _run(
         from trader.live.promotion import live_preflight
 
         state.ensure()
-        live_preflight(state, confirmed=confirm_live)
+        live_preflight(state, confirmed=confirm_live, gateway=cfg.gateway, feed=cfg.feed)
     if no_tui:
         output = Output()
     else:

@@ -49,6 +49,10 @@ class DaemonConfig(BaseModel):
     """Open orders at a graceful shutdown: cancel them, or leave them working at the venue."""
     reconcile: Literal["adopt", "flatten", "alert"] = "alert"
     """A restart whose local state disagrees with the venue: take the venue's, flatten, or hold and alert."""
+    gateway: str | None = None
+    """`host:port` of a trader-gateway to trade through (its venue: Alpaca); None: the embedded SimVenue."""
+    gateway_token_file: Path | None = None
+    """The file holding that gateway's bearer token (required with `gateway`)."""
     stop_at_replay_end: bool = True
     duration: float | None = Field(default=None, gt=0)
     """Stop after this many wall seconds (demos, tests)."""
@@ -97,9 +101,10 @@ def _relative_paths(data: dict[str, Any], base: Path) -> None:
         data["replay"] = [
             str(base / p) if isinstance(p, str) and not Path(p).is_absolute() else p for p in replay
         ]
-    risk = data.get("risk")
-    if isinstance(risk, str) and not Path(risk).is_absolute():
-        data["risk"] = str(base / risk)
+    for key in ("risk", "gateway_token_file"):
+        value = data.get(key)
+        if isinstance(value, str) and not Path(value).is_absolute():
+            data[key] = str(base / value)
 
 
 def _line(text: str, field: str | None) -> str:

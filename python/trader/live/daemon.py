@@ -10,9 +10,11 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
+from trader._core import GatewayEvent
 from trader.engine.risk_gate import RiskGate
 from trader.errors import ModelError
 from trader.execution.embedded import EmbeddedGateway
@@ -43,6 +45,9 @@ from trader.risk.config_file import load_risk_config
 from trader.risk.progression import TradingProgression
 from trader.strategies import parse_assignments, resolve_strategy
 
+if TYPE_CHECKING:
+    from trader.live.remote_gateway import RemoteGateway
+
 
 @dataclass(slots=True)
 class Flags:
@@ -63,6 +68,8 @@ class Daemon:
         self.lock = threading.RLock()
         self.started = datetime.now(UTC)
         self._lock = PidLock(state)
+        self.remote: RemoteGateway | None = None
+        """The gateway process traded through (`--gateway`), else None: the embedded SimVenue."""
         self.lag_record: list[float] | None = None
         """Every tick's lag in seconds when set (benches/daemon_loop.py); the monitor keeps recent ones."""
 
@@ -86,7 +93,8 @@ class Daemon:
         self.starting_cash = starting_cash
         self.gateway = self._open_gateway()
         self.lost_orders: list[str] = []
-        if self.gateway.core.halted and config.reconcile != "alert":
+        # A halted embedded venue died with the last process; a remote one keeps its orders: no new epoch.
+        if config.gateway is None and self.gateway.core.halted and config.reconcile != "alert":
             self.lost_orders = self._new_epoch()
         venue = venue_state(self.gateway, archived_orders(state))
         self.discrepancies = []
@@ -130,6 +138,8 @@ class Daemon:
 
     def _open_gateway(self) -> EmbeddedGateway:
         config = self.config
+        if config.gateway is not None:
+            return self._remote_gateway(config.gateway, config.gateway_token_file)
         fees = BpsFee(config.fee_bps) if config.fee_bps else ZeroFee()
         return EmbeddedGateway(
             journal_path=self.state.gateway_journal,
@@ -137,6 +147,15 @@ class Daemon:
             sim=SimSettings(slippage_bps=config.slippage_bps, fees=fees),
             sync="os_buffer",
         )
+
+    def _remote_gateway(self, target: str, token_file: Path | None) -> EmbeddedGateway:
+        """A trader-gateway process (its venue: Alpaca, paper or live) instead of the embedded SimVenue."""
+        if token_file is None:
+            raise DaemonError(f"--gateway {target}: give its bearer token with --gateway-token-file FILE")
+        from trader.live.remote_gateway import RemoteGateway, read_token
+
+        self.remote = RemoteGateway(target, read_token(token_file))
+        return self.remote
 
     def _new_epoch(self) -> list[str]:
         """The halted gateway's venue died with the last process: archive its journal, open a fresh one.
@@ -152,6 +171,11 @@ class Daemon:
 
     def restart_venue(self, who: str) -> list[str]:
         """An operator resumes a halted paper venue: new epoch, rebound, fresh order ids (under the lock)."""
+        if self.config.gateway is not None:
+            raise DaemonError(
+                f"gateway {self.config.gateway} is halted ({self.gateway.core.halted}); "
+                "restart that trader-gateway, then --resume"
+            )
         lost = self._new_epoch()
         self.broker.gateway = self.controller.gateway = self.gateway
         self.gateway.set_kill_switch(self.controller.kill_switch)
@@ -301,6 +325,8 @@ class Daemon:
                     if added:
                         self.out.event("data_refresh", added=added)
                 self.stepper.step(self.feed.due())
+                if self.remote is not None:  # a real venue fills between bars too: book it as it comes
+                    self.stepper.book(cast(list[GatewayEvent], self.remote.remote_core.news()))
                 self._observe()
                 self.last_tick = datetime.now(UTC)
                 key = (self.stepper.bars_processed, self.journal.head[0])

@@ -119,6 +119,11 @@ class Stepper:
             self.broker.now_ts = d.ts
             self._decide([d])
 
+    def book(self, events: list[GatewayEvent]) -> None:
+        """Book venue events that came between bars (a remote venue fills on its own clock)."""
+        if events:
+            self._book(events)
+
     def _book(self, events: list[GatewayEvent]) -> None:
         broker = self.broker
         journal, stamp = broker.journal, broker.now

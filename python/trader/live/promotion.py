@@ -59,8 +59,17 @@ def phase_mode(phase: str) -> str:
     return {"paper": "PAPER", "micro_live": "LIVE", "scaled_live": "SCALED"}.get(phase, phase.upper())
 
 
-def live_preflight(state: StateDir, *, confirmed: bool, env: dict[str, str] | None = None) -> None:
-    """`--mode live` needs Alpaca keys, --confirm-live and a progression phase that trades real money."""
+def live_preflight(
+    state: StateDir,
+    *,
+    confirmed: bool,
+    gateway: str | None = None,
+    feed: str = "alpaca",
+    env: dict[str, str] | None = None,
+) -> None:
+    """`--mode live` needs Alpaca keys, --confirm-live, a progression phase that trades real money, a remote
+    gateway (`--gateway HOST:PORT`) whose venue is Alpaca (the embedded one only simulates) and Alpaca's
+    live bars (`--feed alpaca`), never replayed files."""
     env = dict(os.environ) if env is None else env
     missing = [name for name in KEY_ENVS if not env.get(name, "").strip()]
     if missing:
@@ -73,7 +82,12 @@ def live_preflight(state: StateDir, *, confirmed: bool, env: dict[str, str] | No
             f"--mode live refused: progression phase is {progression.phase.value}; pass the gates and "
             "`trader daemon --approve-promotion --by NAME` first"
         )
-    raise DaemonError(
-        f"--mode live refused: phase {progression.phase.value} allows it, but this build has no live venue "
-        "wired into the daemon yet (the Alpaca gateway); run --mode paper"
-    )
+    if gateway is None:
+        raise DaemonError(
+            f"--mode live refused: phase {progression.phase.value} allows it, but live orders go through a "
+            'trader-gateway with [venue] kind = "alpaca": pass --gateway HOST:PORT and --gateway-token-file'
+        )
+    if feed != "alpaca":
+        raise DaemonError(
+            f"--mode live refused: --feed {feed} replays files; live trading needs --feed alpaca"
+        )

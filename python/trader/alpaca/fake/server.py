@@ -231,6 +231,29 @@ class FakeAlpacaServer:
         """The crypto market-data websocket URL."""
         return f"ws://127.0.0.1:{self.port}/v1beta3/crypto/us"
 
+    def client_env(self) -> dict[str, str]:
+        """The environment that points alpaca-py (and `trader daemon --feed alpaca`) at this fake."""
+        return {
+            "APCA_API_KEY_ID": self.key_id,
+            "APCA_API_SECRET_KEY": self.secret,
+            "APCA_API_DATA_STREAM_URL": f"ws://127.0.0.1:{self.port}",
+        }
+
+    def write_gateway_config(self, folder: Path) -> Path:
+        """A `trader-gateway` config in `folder` that trades against this fake (kind = "alpaca").
+
+        Key id inline, the secret in a file beside it, fast polling and a short timeout (for tests and demos).
+        """
+        (folder / "alpaca.secret").write_text(self.secret + "\n")
+        config = folder / "gateway.toml"
+        config.write_text(
+            '[server]\ngrpc_listen = "127.0.0.1:0"\nhttp_listen = "127.0.0.1:0"\n'
+            f'[journal]\npath = "{(folder / "gateway.journal").as_posix()}"\n'
+            f'[venue]\nkind = "alpaca"\nbase_url = "{self.base_url}"\nkey_id = "{self.key_id}"\n'
+            'secret_file = "alpaca.secret"\ntimeout_ms = 2000\npoll_interval_ms = 50\n'
+        )
+        return config
+
     def set_price(self, symbol: str, price: Decimal | str, volume: Decimal | str | None = None) -> None:
         """Moves the fake market (working orders of `symbol` that can trade fill)."""
         self.broker.set_price(symbol, Decimal(price), None if volume is None else Decimal(volume))
