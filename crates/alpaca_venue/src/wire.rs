@@ -2,7 +2,7 @@
 
 use exec_gateway::money::{Money, Price, Quantity, Rounding};
 use exec_gateway::order::{
-    Fee, Fill, OrderIntent, OrderKind, OrderStatus, Side, TimeInForce, TrailingOffset,
+    Fee, Fill, OrderIntent, OrderKind, OrderStatus, TimeInForce, TrailingOffset,
 };
 use serde::{Deserialize, Deserializer};
 use serde_json::{Value, json};
@@ -197,13 +197,6 @@ pub fn kind_name(kind: &OrderKind) -> &'static str {
     }
 }
 
-fn side_name(side: Side) -> &'static str {
-    match side {
-        Side::Buy => "buy",
-        Side::Sell => "sell",
-    }
-}
-
 fn prices(kind: &OrderKind, body: &mut serde_json::Map<String, Value>, trail_key: &str) {
     let mut put = |key: &str, value: Price| {
         body.insert(key.to_owned(), Value::String(value.to_string()));
@@ -248,7 +241,7 @@ pub fn order_body(intent: &OrderIntent) -> Value {
     let mut body = json!({
         "symbol": intent.symbol.as_str(),
         "qty": intent.quantity.to_string(),
-        "side": side_name(intent.side),
+        "side": intent.side.as_str(),
         "type": kind_name(&intent.kind),
         "time_in_force": tif(intent.time_in_force),
         "client_order_id": intent.client_order_id.as_str(),
@@ -276,7 +269,7 @@ pub fn replace_body(new: &OrderIntent) -> Value {
 pub fn replace_mismatch(old: &WireOrder, new: &OrderIntent) -> Option<String> {
     let checks = [
         ("symbol", old.symbol.as_deref(), new.symbol.as_str()),
-        ("side", old.side.as_deref(), side_name(new.side)),
+        ("side", old.side.as_deref(), new.side.as_str()),
         ("type", old.kind.as_deref(), kind_name(&new.kind)),
     ];
     checks.into_iter().find_map(|(field, was, wanted)| {
@@ -292,6 +285,7 @@ pub fn replace_mismatch(old: &WireOrder, new: &OrderIntent) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use exec_gateway::order::Side;
 
     fn wire_fill(symbol: &str, side: &str, qty: &str, price: &str) -> WireFill {
         WireFill {

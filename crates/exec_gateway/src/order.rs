@@ -36,16 +36,77 @@ pub enum TimeInForce {
     Cls,
 }
 
+/// A text that names none of an enum's wire values; `expected` lists them (for the caller's error message).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("expected {expected}")]
+pub struct UnknownName {
+    /// The accepted names, as a phrase ("buy or sell").
+    pub expected: &'static str,
+}
+
+/// Each value's wire name (the serde names): the one table `Display` and `FromStr` read.
+const SIDE_NAMES: [(Side, &str); 2] = [(Side::Buy, "buy"), (Side::Sell, "sell")];
+const TIME_IN_FORCE_NAMES: [(TimeInForce, &str); 6] = [
+    (TimeInForce::Day, "day"),
+    (TimeInForce::Gtc, "gtc"),
+    (TimeInForce::Ioc, "ioc"),
+    (TimeInForce::Fok, "fok"),
+    (TimeInForce::Opg, "opg"),
+    (TimeInForce::Cls, "cls"),
+];
+
+fn name_of<T: PartialEq + Copy>(table: &[(T, &'static str)], value: T) -> &'static str {
+    table
+        .iter()
+        .find(|(v, _)| *v == value)
+        .map(|(_, name)| *name)
+        .expect("every value is in its table")
+}
+
+fn value_of<T: Copy>(
+    table: &[(T, &'static str)],
+    text: &str,
+    expected: &'static str,
+) -> Result<T, UnknownName> {
+    table
+        .iter()
+        .find(|(_, name)| *name == text)
+        .map(|(v, _)| *v)
+        .ok_or(UnknownName { expected })
+}
+
+impl Side {
+    /// The wire name: `"buy"` or `"sell"`.
+    pub fn as_str(self) -> &'static str {
+        name_of(&SIDE_NAMES, self)
+    }
+}
+
+impl fmt::Display for Side {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Side {
+    type Err = UnknownName;
+
+    fn from_str(text: &str) -> Result<Self, UnknownName> {
+        value_of(&SIDE_NAMES, text, "buy or sell")
+    }
+}
+
 impl fmt::Display for TimeInForce {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Day => "day",
-            Self::Gtc => "gtc",
-            Self::Ioc => "ioc",
-            Self::Fok => "fok",
-            Self::Opg => "opg",
-            Self::Cls => "cls",
-        })
+        f.write_str(name_of(&TIME_IN_FORCE_NAMES, *self))
+    }
+}
+
+impl std::str::FromStr for TimeInForce {
+    type Err = UnknownName;
+
+    fn from_str(text: &str) -> Result<Self, UnknownName> {
+        value_of(&TIME_IN_FORCE_NAMES, text, "day, gtc, ioc, fok, opg or cls")
     }
 }
 

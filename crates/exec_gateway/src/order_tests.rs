@@ -230,3 +230,28 @@ fn intents_round_trip_through_json_exactly() {
             .contains("client_order_id")
     );
 }
+
+#[test]
+fn wire_names_parse_back_to_the_value_they_display() {
+    for side in [Side::Buy, Side::Sell] {
+        assert_eq!(side.to_string().parse::<Side>(), Ok(side));
+    }
+    for tif in [
+        TimeInForce::Day,
+        TimeInForce::Gtc,
+        TimeInForce::Ioc,
+        TimeInForce::Fok,
+        TimeInForce::Opg,
+        TimeInForce::Cls,
+    ] {
+        assert_eq!(tif.to_string().parse::<TimeInForce>(), Ok(tif));
+    }
+    assert_eq!(Side::Sell.as_str(), "sell");
+    let unknown = "Buy".parse::<Side>().unwrap_err();
+    assert_eq!(unknown.to_string(), "expected buy or sell");
+    let unknown = "gtd".parse::<TimeInForce>().unwrap_err();
+    assert_eq!(
+        unknown.to_string(),
+        "expected day, gtc, ioc, fok, opg or cls"
+    );
+}

@@ -145,27 +145,14 @@ fn order_kind(prefix: &str, intent: &pb::OrderIntent) -> Result<OrderKind, WireE
 
 /// An order intent from the wire. `prefix` (e.g. `intent.`) is put before field names in errors.
 pub fn intent_from_wire(prefix: &str, intent: &pb::OrderIntent) -> Result<OrderIntent, WireError> {
-    let side = match intent.side.as_str() {
-        "buy" => Side::Buy,
-        "sell" => Side::Sell,
-        other => return Err(wire_error(prefix, "side", other, "expected buy or sell")),
-    };
-    let time_in_force = match intent.time_in_force.as_str() {
-        "day" => TimeInForce::Day,
-        "gtc" => TimeInForce::Gtc,
-        "ioc" => TimeInForce::Ioc,
-        "fok" => TimeInForce::Fok,
-        "opg" => TimeInForce::Opg,
-        "cls" => TimeInForce::Cls,
-        other => {
-            return Err(wire_error(
-                prefix,
-                "time_in_force",
-                other,
-                "expected day, gtc, ioc, fok, opg or cls",
-            ));
-        }
-    };
+    let side = intent
+        .side
+        .parse::<Side>()
+        .map_err(|e| wire_error(prefix, "side", &intent.side, e))?;
+    let time_in_force = intent
+        .time_in_force
+        .parse::<TimeInForce>()
+        .map_err(|e| wire_error(prefix, "time_in_force", &intent.time_in_force, e))?;
     Ok(OrderIntent {
         client_order_id: ClientOrderId::new(intent.client_order_id.as_str())
             .map_err(|e| wire_error(prefix, "client_order_id", &intent.client_order_id, e))?,
@@ -184,11 +171,7 @@ pub fn intent_to_wire(intent: &OrderIntent) -> pb::OrderIntent {
     let mut wire = pb::OrderIntent {
         client_order_id: intent.client_order_id.to_string(),
         symbol: intent.symbol.to_string(),
-        side: match intent.side {
-            Side::Buy => "buy",
-            Side::Sell => "sell",
-        }
-        .to_owned(),
+        side: intent.side.as_str().to_owned(),
         quantity: intent.quantity.to_string(),
         time_in_force: intent.time_in_force.to_string(),
         strategy: intent.strategy.clone().unwrap_or_default(),

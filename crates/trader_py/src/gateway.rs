@@ -19,7 +19,7 @@ use pyo3::types::PyDict;
 use crate::gateway_args::{IntentArgs, PriceArgs, decimal, intent_of};
 use crate::gateway_batch::{intents_of, results_of};
 use crate::gateway_error::{gateway_error, invalid_input};
-use crate::gateway_types::{GatewayEvent, GatewayOrder, side_name};
+use crate::gateway_types::{GatewayEvent, GatewayOrder};
 
 /// The simulator, keeping a copy of every event it hands the gateway so each call can report what happened.
 #[derive(Debug)]
@@ -282,7 +282,7 @@ impl SimGateway {
         };
         let (symbol, side) = (
             old_order.intent().symbol.as_str().to_owned(),
-            side_name(old_order.intent().side),
+            old_order.intent().side.as_str(),
         );
         let intent = intent_of(
             py,

@@ -3,7 +3,7 @@
 
 use exec_gateway::money::{Price, Quantity};
 use exec_gateway::order::{
-    ClientOrderId, OrderIntent, OrderKind, Side, Symbol, TimeInForce, TrailingOffset,
+    ClientOrderId, OrderIntent, OrderKind, Symbol, TrailingOffset, UnknownName,
 };
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -81,34 +81,14 @@ fn optional<T: std::str::FromStr<Err = exec_gateway::error::MoneyError>>(
     value.map(|v| decimal(v, field)).transpose()
 }
 
-fn side_of(py: Python<'_>, side: &str) -> PyResult<Side> {
-    match side {
-        "buy" => Ok(Side::Buy),
-        "sell" => Ok(Side::Sell),
-        other => Err(invalid_input(
-            py,
-            format!("field `side` = {other:?}: expected \"buy\" or \"sell\""),
-        )),
-    }
-}
-
-fn time_in_force_of(py: Python<'_>, tif: &str) -> PyResult<TimeInForce> {
-    Ok(match tif {
-        "day" => TimeInForce::Day,
-        "gtc" => TimeInForce::Gtc,
-        "ioc" => TimeInForce::Ioc,
-        "fok" => TimeInForce::Fok,
-        "opg" => TimeInForce::Opg,
-        "cls" => TimeInForce::Cls,
-        other => {
-            return Err(invalid_input(
-                py,
-                format!(
-                    "field `time_in_force` = {other:?}: expected day, gtc, ioc, fok, opg or cls"
-                ),
-            ));
-        }
-    })
+/// A wire enum (`Side`, `TimeInForce`) from its name; an unknown name is a user error naming field and value.
+fn named<T: std::str::FromStr<Err = UnknownName>>(
+    py: Python<'_>,
+    field: &str,
+    text: &str,
+) -> PyResult<T> {
+    text.parse()
+        .map_err(|e: UnknownName| invalid_input(py, format!("field `{field}` = {text:?}: {e}")))
 }
 
 /// The prices an order type may carry, as given from Python.
@@ -214,10 +194,10 @@ pub(crate) fn intent_of(
     Ok(OrderIntent {
         client_order_id: ClientOrderId::new(args.client_order_id).map_err(invalid)?,
         symbol: Symbol::new(args.symbol).map_err(invalid)?,
-        side: side_of(py, args.side)?,
+        side: named(py, "side", args.side)?,
         quantity: decimal::<Quantity>(args.quantity, "quantity")?,
         kind: kind_of(py, args.order_type, prices)?,
-        time_in_force: time_in_force_of(py, args.time_in_force)?,
+        time_in_force: named(py, "time_in_force", args.time_in_force)?,
         strategy: args.strategy,
     })
 }

@@ -6,14 +6,6 @@ use exec_gateway::order::{
 use exec_gateway::venue::VenueEvent;
 use pyo3::prelude::*;
 
-/// `"buy"` or `"sell"`.
-pub(crate) fn side_name(side: Side) -> &'static str {
-    match side {
-        Side::Buy => "buy",
-        Side::Sell => "sell",
-    }
-}
-
 /// One execution, money as exact decimal text.
 #[pyclass(name = "GatewayFill", module = "trader._core", frozen)]
 #[derive(Debug)]
@@ -63,7 +55,7 @@ impl GatewayFill {
     /// `"buy"` or `"sell"`.
     #[getter]
     fn side(&self) -> &'static str {
-        side_name(self.side)
+        self.side.as_str()
     }
     /// Filled quantity (decimal text).
     #[getter]
@@ -101,7 +93,7 @@ impl GatewayFill {
         format!(
             "GatewayFill({} {} {} {} @ {}, fee {})",
             self.client_order_id,
-            side_name(self.side),
+            self.side.as_str(),
             self.fill.quantity,
             self.symbol,
             self.fill.price,
@@ -143,7 +135,7 @@ impl GatewayOrder {
     /// `"buy"` or `"sell"`.
     #[getter]
     fn side(&self) -> &'static str {
-        side_name(self.order.intent().side)
+        self.order.intent().side.as_str()
     }
     /// Order quantity (decimal text).
     #[getter]

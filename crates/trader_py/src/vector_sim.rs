@@ -4,7 +4,6 @@
 use exec_gateway::error::MoneyError;
 use exec_gateway::fees::FeeModel;
 use exec_gateway::money::{Money, Price, Quantity};
-use exec_gateway::order::Side;
 use numpy::{PyArray1, PyArrayMethods, PyReadonlyArray1};
 use pyo3::exceptions::{PyOverflowError, PyValueError};
 use pyo3::prelude::*;
@@ -43,13 +42,6 @@ fn wide_text(raw: Wide) -> String {
     format!("{sign}{whole}.{}", digits.trim_end_matches('0'))
 }
 
-fn side_name(side: Side) -> &'static str {
-    match side {
-        Side::Buy => "buy",
-        Side::Sell => "sell",
-    }
-}
-
 /// The exact books of a vectorised run (amounts as decimal text; 18-decimal amounts where noted).
 #[pyclass(name = "SignalBooks", module = "trader._core", frozen)]
 #[derive(Debug)]
@@ -67,7 +59,7 @@ impl SignalBooks {
             .map(|f| {
                 (
                     f.index,
-                    side_name(f.side),
+                    f.side.as_str(),
                     f.quantity.to_string(),
                     f.price.to_string(),
                     f.fee.to_string(),

@@ -64,7 +64,7 @@ class Stepper:
         self._equity.flush()
 
     def _group(self, group: list[Due]) -> None:
-        broker, portfolio, series = self.broker, self.broker.portfolio, self.feed.series
+        broker, portfolio = self.broker, self.broker.portfolio
         # Stamped like the backtest (the bar's open time); with several timeframes closing together, the
         # latest open among them, so the curve's stamps keep increasing.
         ts = max(d.ts for d in group)
@@ -74,50 +74,47 @@ class Stepper:
         broker.now_ts = ts
         on_bar = broker.gateway.core.on_bar
         closes: dict[str, float] = {}
-        for d in group:
-            b = series[d.symbol]
-            i = d.index
-            o, h, low, c, v = (
-                float(b.open[i]),
-                float(b.high[i]),
-                float(b.low[i]),
-                float(b.close[i]),
-                float(b.volume[i]),
-            )
-            events = on_bar(d.symbol, ts, o, h, low, c, v)
+        bars = [self._bar(d) for d in group]
+        for bar in bars:
+            events = on_bar(bar.symbol, ts, bar.open, bar.high, bar.low, bar.close, bar.volume)
             if events:
                 self._book(events)
-            closes[d.symbol] = c
+            closes[bar.symbol] = bar.close
         equity = portfolio.mark(ts, closes)
         curve = portfolio.curve
         self._equity.write(f"{_iso(ts)},{equity!r},{curve.gross_exposure[-1]!r},{curve.net_exposure[-1]!r}\n")
-        self._decide(group)
+        self._decide(group, bars)
 
-    def _decide(self, group: list[Due]) -> None:
-        broker, strategy, risk, series = self.broker, self.strategy, self.broker.risk, self.feed.series
-        for d in group:
-            b = series[d.symbol]
-            i = d.index
-            o, h, low, c, v = (
-                float(b.open[i]),
-                float(b.high[i]),
-                float(b.low[i]),
-                float(b.close[i]),
-                float(b.volume[i]),
-            )
-            broker.advance(d.symbol, i, max(d.ts, broker.now_ts))
+    def _bar(self, d: Due) -> Bar:
+        """The due bar, read from the columns once for both the venue and the strategy."""
+        b, i = self.feed.series[d.symbol], d.index
+        return Bar(
+            d.symbol,
+            d.ts,
+            float(b.open[i]),
+            float(b.high[i]),
+            float(b.low[i]),
+            float(b.close[i]),
+            float(b.volume[i]),
+            i,
+        )
+
+    def _decide(self, group: list[Due], bars: list[Bar]) -> None:
+        broker, strategy, risk = self.broker, self.strategy, self.broker.risk
+        for d, bar in zip(group, bars, strict=True):
+            broker.advance(d.symbol, d.index, max(d.ts, broker.now_ts))
             if risk is not None:
-                risk.observe(d.symbol, h, low, c)
+                risk.observe(d.symbol, bar.high, bar.low, bar.close)
             strategy.focus(d.symbol)
-            strategy.on_bar(Bar(d.symbol, d.ts, o, h, low, c, v, i))
-            self.last_bar[d.symbol] = (d.ts, c)
+            strategy.on_bar(bar)
+            self.last_bar[d.symbol] = (d.ts, bar.close)
             self.bars_processed += 1
 
     def replay_decisions(self, done: list[Due]) -> None:
         """Warmup: the strategy (and risk's ATR) see bars a previous run processed; nothing is sent."""
         for d in done:
             self.broker.now_ts = d.ts
-            self._decide([d])
+            self._decide([d], [self._bar(d)])
 
     def book(self, events: list[GatewayEvent]) -> None:
         """Book venue events that came between bars (a remote venue fills on its own clock)."""

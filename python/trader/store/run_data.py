@@ -204,18 +204,10 @@ def from_result(
     mode: str = "backtest",
 ) -> RunData:
     """Gather a run from the engine's result objects (as `trader backtest` has them) and its journal."""
-    portfolio = result.portfolio
-    summary = {
-        "run": dict(run),
-        "metrics": result.metrics.to_dict(),
-        "final": {
-            "equity": format(portfolio.equity(), "f"),
-            "cash": format(portfolio.cash, "f"),
-            "fees": format(portfolio.fees, "f"),
-            "realised_pnl": format(portfolio.realised_pnl, "f"),
-            "positions": {s: format(portfolio.position_qty(s), "f") for s in portfolio.symbols},
-        },
-    }
+    # The same document `trader backtest` writes as summary.json, so both sources give the same rows.
+    from trader.engine.results import summary as run_summary
+
+    summary = run_summary(result, run)
     trades = _result_trades(result.trades)
     curve = result.curve
     equity = [
