@@ -5,15 +5,18 @@ from __future__ import annotations
 import csv
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
-from trader.data import load_bars
+from trader.data import Bars, load_bars
 from trader.engine import run_backtest
+from trader.engine.config import BacktestConfig
 from trader.engine.sweep import grid_points, parse_grid, run_sweep
+from trader.engine.vectorised import VectorResult
 from trader.errors import TraderError
-from trader.strategies import EmaCross, StrategyError
+from trader.strategies import EmaCross, Strategy, StrategyError
 
 TRADER = Path(sys.executable).with_name("trader")
 
@@ -79,3 +82,31 @@ def test_cli_writes_sweep_csv(samples_dir: Path, tmp_path: Path) -> None:
         rows = list(csv.DictReader(handle))
     assert [(r["fast"], r["slow"]) for r in rows] == [("5", "20"), ("5", "50"), ("10", "20"), ("10", "50")]
     assert all(int(r["trades"]) > 10 and not r["skipped"] for r in rows)
+
+
+def test_ema_cross_sweeps_take_the_vectorised_path_and_others_fall_back(
+    samples_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from trader.engine import vectorised
+
+    calls: list[tuple[str, str]] = []
+    real = vectorised.run_strategy
+
+    def counting(strategy: Strategy, bars: Sequence[Bars], config: BacktestConfig) -> VectorResult:
+        try:
+            result = real(strategy, bars, config)
+        except vectorised.NotVectorisable:
+            calls.append((strategy.name, "fallback"))
+            raise
+        calls.append((strategy.name, "vectorised"))
+        return result
+
+    monkeypatch.setattr(vectorised, "run_strategy", counting)
+    spy = samples_dir / "SPY_1d.csv"
+    rows = run_sweep("ema_cross", [spy], {"fast": ["5", "10"], "slow": ["30"]}, workers=1)
+    assert calls == [("ema_cross", "vectorised")] * 2
+    assert all(row.metrics["trades"] > 0 for row in rows)
+    calls.clear()
+    rows = run_sweep("mean_reversion", [spy], {"rsi_period": ["14"]}, workers=1)
+    assert calls == [("mean_reversion", "fallback")]
+    assert rows[0].metrics["trades"] > 0  # the event engine ran it
