@@ -519,3 +519,21 @@ def simulate_signals(
     slippage_bps: int = 0,
     fees: str = ...,
 ) -> tuple[_F64, _F64, SignalBooks]: ...
+
+def drive_bars(
+    gateway: SimGateway,
+    symbol: str,
+    ts: NDArray[np.int64],
+    open: _F64,
+    high: _F64,
+    low: _F64,
+    close: _F64,
+    volume: _F64,
+    *,
+    trade_from: int,
+    cash: float,
+    held: float,
+    last_marked: int | None,
+    hooks: object,
+    progress_every: int,
+) -> None: ...

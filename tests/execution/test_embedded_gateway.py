@@ -25,7 +25,7 @@ from trader.execution.errors import (
     OrderNotFoundError,
     OrderNotOpenError,
 )
-from trader.models import OrderDecision
+from trader.models import Fill, OrderDecision, Side
 
 DAY_NS = 86_400_000_000_000
 T0 = 1_700_006_400_000_000_000  # 2023-11-15 00:00 UTC
@@ -90,6 +90,10 @@ def test_crypto_buy_pays_its_fee_in_the_coin_received() -> None:
     assert gw.positions() == {"BTC/USD": Decimal("1.995")}
     fill = EmbeddedGateway.to_fill(event.fill)
     assert (fill.fee, fill.fee_currency, fill.price) == (Decimal("0.005"), "BTC", Decimal(50000))
+    # to_fill skips validation (the core checked every field): the model must agree, field for field.
+    assert Fill.model_validate(fill.model_dump()) == fill
+    assert fill.side is Side.BUY
+    assert fill.timestamp.tzinfo is UTC
 
 
 def test_same_intent_twice_is_one_order_flagged_duplicate() -> None:

@@ -14,12 +14,13 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, computed_field, field_serializer
 
 from trader.errors import JournalError
 from trader.journal import GENESIS_HASH, Redactor
 from trader.journal.canonical import format_instant, normalize_payload
 from trader.journal.record import chain_hash, encode_body, parse_body, seal, split_line
+from trader.models import Fill
 
 REDACTOR = Redactor(from_env=False)
 
@@ -79,6 +80,49 @@ def test_pydantic_models_are_dumped_with_exact_decimals() -> None:
         "side": "buy",
     }
     assert normalize_payload({"fill": model}, REDACTOR)["fill"]["qty"] == "1E-9"
+
+
+class PricedModel(BaseModel):
+    price: Decimal
+    hidden: str = Field(default="x", exclude=True)
+
+    @field_serializer("price")
+    def _cents(self, price: Decimal) -> str:
+        return f"{price:.2f}"
+
+
+class TotalModel(BaseModel):
+    qty: Decimal
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def double(self) -> Decimal:
+        return self.qty * 2
+
+
+def test_models_with_their_own_serialisation_keep_it() -> None:
+    # Plain models are read from their fields; these three must still go through model_dump.
+    assert normalize_payload(PricedModel(price=Decimal("1.5")), REDACTOR) == {"price": "1.50"}
+    assert normalize_payload(TotalModel(qty=Decimal(2)), REDACTOR) == {"qty": "2", "double": "4"}
+
+
+def test_domain_fill_journals_as_its_model_dump() -> None:
+    fill = Fill(
+        fill_id="f1",
+        order_id="o1",
+        client_order_id="c1",
+        symbol="AAPL",
+        side="buy",
+        qty=Decimal("1.50"),
+        price=Decimal("10"),
+        fee=Decimal(0),
+        fee_currency="USD",
+        timestamp=datetime(2024, 1, 2, tzinfo=UTC),
+    )
+    expected = normalize_payload(fill.model_dump(mode="python"), REDACTOR)
+    assert normalize_payload(fill, REDACTOR) == expected
+    assert expected["qty"] == "1.50"
+    assert expected["side"] == "buy"
 
 
 @pytest.mark.parametrize(

@@ -127,6 +127,23 @@ fn fmt_raw(raw: i128, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     Ok(())
 }
 
+/// Below 2^22 an f64's spacing is under 10^-9, so its rounding interval holds at most one multiple of 10^-9.
+const SHORTEST_FAST_LIMIT: f64 = 4_194_304.0;
+
+/// The raw value of `x`'s shortest round-trip text when that text has at most 9 decimals, found without
+/// formatting: `k = round(x * 10^9)` is that text's raw value exactly when `k / 10^9` (correctly rounded) gives
+/// `x` back, because then `k * 10^-9` lies in `x`'s rounding interval, and below 2^22 no other number with 9
+/// or fewer decimals does, so the shortest text is that one. `None`: take the text route.
+fn shortest_raw(x: f64) -> Option<i128> {
+    if x.is_nan() || x.abs() >= SHORTEST_FAST_LIMIT {
+        return None; // NaN, infinities and large values: the text route says what is wrong or parses it
+    }
+    let k = (x * 1e9).round();
+    // k < 2^22 * 10^9 < 2^53: exact as an f64 and as an integer.
+    #[allow(clippy::cast_possible_truncation, clippy::float_cmp)]
+    (k / 1e9 == x).then_some(k as i128)
+}
+
 macro_rules! fixed_point {
     ($(#[$doc:meta])* $name:ident, $what:literal) => {
         $(#[$doc])*
@@ -147,6 +164,16 @@ macro_rules! fixed_point {
             /// The raw integer, scaled by `10^9`.
             pub const fn raw(self) -> i128 {
                 self.0
+            }
+
+            /// The value of a finite `f64` read at its shortest round-trip text (what `x.to_string()` prints, how
+            /// bar prices from float columns are taken), or the parse error of that text; NaN and infinities are
+            /// an error too. A fast path skips the text for the usual case, with the same result.
+            pub fn from_f64(x: f64) -> Result<Self, MoneyError> {
+                match shortest_raw(x) {
+                    Some(raw) => Ok(Self(raw)),
+                    None => x.to_string().parse(),
+                }
             }
 
             /// The whole number `units`.

@@ -15,6 +15,21 @@ const RANGE: i128 = 1_000_000_000_000_000_000_000_000; // 10^27 raw = 10^18 unit
 
 proptest! {
     #[test]
+    fn from_f64_equals_parsing_the_shortest_text(x in prop_oneof![
+        any::<f64>(),
+        (0i64..5_000_000_000_000_000).prop_map(|k| k as f64 / 1e9),
+        (0i64..10_000_000_000).prop_map(|k| k as f64 / 100.0),
+        (-1e7..1e7f64),
+    ]) {
+        let by_text: Result<Price, MoneyError> = x.to_string().parse();
+        match (Price::from_f64(x), by_text) {
+            (Ok(fast), Ok(text)) => prop_assert_eq!(fast, text, "x = {:?}", x),
+            (Err(_), Err(_)) => {}
+            (fast, text) => prop_assert!(false, "x = {:?}: from_f64 {:?}, text {:?}", x, fast, text),
+        }
+    }
+
+    #[test]
     fn display_parse_round_trip(raw in -RANGE..RANGE) {
         let value = Price::from_raw(raw);
         let text = value.to_string();

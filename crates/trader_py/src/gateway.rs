@@ -130,6 +130,19 @@ impl SimGateway {
         }
     }
 
+    /// Matches open orders against one closed `bar` and returns what happened (`on_bar` and the bar driver).
+    pub(crate) fn feed_bar(&mut self, py: Python<'_>, bar: &Bar) -> PyResult<Vec<GatewayEvent>> {
+        let gateway = self.gateway(py)?;
+        gateway
+            .venue_mut()
+            .sim
+            .on_bar(bar)
+            .map_err(|e| invalid_input(py, e.to_string()))?;
+        gateway.set_last_price(bar.symbol.clone(), bar.close);
+        gateway.poll_venue().map_err(|e| gateway_error(py, e))?;
+        self.drain_events(py)
+    }
+
     /// The events the venue reported since the last call, as views with each order's status.
     fn drain_events(&mut self, py: Python<'_>) -> PyResult<Vec<GatewayEvent>> {
         let gateway = self.gateway(py)?;
@@ -372,15 +385,7 @@ impl SimGateway {
             close: decimal::<Price>(close, "close")?,
             volume: decimal::<Quantity>(volume, "volume")?,
         };
-        let gateway = self.gateway(py)?;
-        gateway
-            .venue_mut()
-            .sim
-            .on_bar(&bar)
-            .map_err(|e| invalid_input(py, e.to_string()))?;
-        gateway.set_last_price(bar.symbol.clone(), bar.close);
-        gateway.poll_venue().map_err(|e| gateway_error(py, e))?;
-        self.drain_events(py)
+        self.feed_bar(py, &bar)
     }
 
     /// Applies any events the venue has pushed and returns them (with the ones `cancel`/`replace` collected).

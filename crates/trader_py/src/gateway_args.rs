@@ -1,7 +1,8 @@
 //! Order arguments from Python to the embedded gateway: decimals, enum names and order types, checked with errors
 //! that name the field and the value.
 
-use exec_gateway::money::{Price, Quantity};
+use exec_gateway::error::MoneyError;
+use exec_gateway::money::{Money, Price, Quantity};
 use exec_gateway::order::{
     ClientOrderId, OrderIntent, OrderKind, Symbol, TrailingOffset, UnknownName,
 };
@@ -14,7 +15,7 @@ use crate::gateway_error::invalid_input;
 /// `decimal.Decimal`, imported on first use.
 static DECIMAL: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
-fn parse<T: std::str::FromStr<Err = exec_gateway::error::MoneyError>>(
+fn parse<T: std::str::FromStr<Err = MoneyError>>(
     py: Python<'_>,
     text: &str,
     field: &str,
@@ -23,12 +24,38 @@ fn parse<T: std::str::FromStr<Err = exec_gateway::error::MoneyError>>(
         .map_err(|e| invalid_input(py, format!("field `{field}`: {e}")))
 }
 
+/// The fixed-point amounts an argument can be read as.
+pub(crate) trait Fixed: std::str::FromStr<Err = MoneyError> {
+    /// The value of a float at its shortest round-trip text.
+    fn from_f64(x: f64) -> Result<Self, MoneyError>;
+}
+
+macro_rules! fixed {
+    ($($name:ty),*) => {$(
+        impl Fixed for $name {
+            fn from_f64(x: f64) -> Result<Self, MoneyError> {
+                <$name>::from_f64(x)
+            }
+        }
+    )*};
+}
+fixed!(Price, Quantity, Money);
+
+/// A finite float read at its shortest round-trip text (Rust's `Display` for f64, never an exponent): how bar
+/// prices from float columns are taken. Errors name the field.
+pub(crate) fn float_decimal<T: Fixed>(py: Python<'_>, float: f64, field: &str) -> PyResult<T> {
+    if !float.is_finite() {
+        return Err(invalid_input(
+            py,
+            format!("field `{field}` = {float}: must be a finite number"),
+        ));
+    }
+    T::from_f64(float).map_err(|e| invalid_input(py, format!("field `{field}`: {e}")))
+}
+
 /// Reads a decimal argument: text or a `Decimal` (exact), an int, or a float taken at its shortest repr (bar
 /// prices come from f64 columns); a bool or any other type is refused. Errors name the field and the value.
-pub(crate) fn decimal<T: std::str::FromStr<Err = exec_gateway::error::MoneyError>>(
-    value: &Bound<'_, PyAny>,
-    field: &str,
-) -> PyResult<T> {
+pub(crate) fn decimal<T: Fixed>(value: &Bound<'_, PyAny>, field: &str) -> PyResult<T> {
     let py = value.py();
     if let Ok(text) = value.cast::<PyString>() {
         // Parsed from the string's own UTF-8 buffer: no copy.
@@ -42,8 +69,7 @@ pub(crate) fn decimal<T: std::str::FromStr<Err = exec_gateway::error::MoneyError
                 format!("field `{field}` = {float}: must be a finite number"),
             ));
         }
-        // Rust's `Display` for f64 is the shortest round-trip text and never uses an exponent.
-        return parse(py, &float.to_string(), field);
+        return float_decimal(py, float, field);
     }
     if value.is_instance_of::<PyBool>() {
         return Err(invalid_input(
@@ -74,7 +100,7 @@ pub(crate) fn decimal<T: std::str::FromStr<Err = exec_gateway::error::MoneyError
     ))
 }
 
-fn optional<T: std::str::FromStr<Err = exec_gateway::error::MoneyError>>(
+fn optional<T: Fixed>(
     value: Option<&Bound<'_, PyAny>>,
     field: &str,
 ) -> PyResult<Option<T>> {

@@ -1,5 +1,6 @@
 //! `trader._core`: the Python face of the Rust crates; every PyO3 item of the project lives here.
 
+mod bar_driver;
 mod error;
 mod gateway;
 mod gateway_args;
@@ -25,6 +26,8 @@ mod _core {
     #[pymodule_export]
     const __version__: &str = env!("CARGO_PKG_VERSION");
 
+    #[pymodule_export]
+    use crate::bar_driver::drive_bars;
     #[pymodule_export]
     use crate::gateway::SimGateway;
     #[pymodule_export]

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from trader._core import GatewayEvent
 from trader.data import Bars, detect_calendar
+from trader.engine.bar_driver import drive_one_symbol
+from trader.engine.booking import book_events
 from trader.engine.broker import BacktestBroker, Decision, Refusal
 from trader.engine.config import BacktestConfig
 from trader.engine.feed import Feed, merge
@@ -149,7 +150,10 @@ def _loop(
 ) -> None:
     """The per-bar path: plain lists and floats, one light `Bar` per event, no pydantic unless a fill."""
     if len(feed.bars) == 1:
-        _loop_one(feed.bars[0], strategy, broker, progress)
+        if broker.risk is None:  # no guard acts between the mark and the decision: the loop can run in Rust
+            drive_one_symbol(feed.bars[0], strategy, broker, progress, progress_every=PROGRESS_EVERY)
+        else:
+            _loop_one(feed.bars[0], strategy, broker, progress)
         return
     columns = [
         (b.symbol, b.open.tolist(), b.high.tolist(), b.low.tolist(), b.close.tolist(), b.volume.tolist())
@@ -176,7 +180,7 @@ def _loop(
                 bars = feed.bars[which[e]]
                 raise DataError(str(exc), path=bars.source, line=int(bars.lines[i])) from None
             if events:
-                _book(events, strategy, broker)
+                book_events(events, strategy, broker)
             closes[symbol] = c[i]
         if ts >= trade_from:
             portfolio.mark(ts, closes)
@@ -221,7 +225,7 @@ def _loop_one(
         except InvalidOrderError as exc:  # a price the venue cannot hold exactly: say which bar
             raise DataError(str(exc), path=bars.source, line=int(bars.lines[i])) from None
         if events:
-            _book(events, strategy, broker)
+            book_events(events, strategy, broker)
         last_close[symbol] = c
         if ts >= trade_from:
             mark(ts, last_close)
@@ -235,31 +239,3 @@ def _loop_one(
             progress(i + 1, n)
     if progress is not None:
         progress(n, n)
-
-
-def _book(events: list[GatewayEvent], strategy: Strategy, broker: BacktestBroker) -> None:
-    """Journal the venue's events; book fills in the ledger and tell the strategy."""
-    journal, stamp = broker.journal, broker.now
-    for event in events:
-        fill_view = event.fill
-        if fill_view is None:
-            kind = event.kind
-            record = JournalKind.GATEWAY_REJECT if kind == "rejected" else JournalKind.GATEWAY_ACK
-            payload = {
-                "client_order_id": event.client_order_id,
-                "event": kind,
-                "status": event.status,
-                "detail": event.detail,
-            }
-            journal.append(record, payload, ts=stamp)
-            continue
-        fill = EmbeddedGateway.to_fill(fill_view)
-        journal.append(JournalKind.FILL, fill, ts=stamp)
-        stop = broker.stops.get(fill.client_order_id)
-        risk_per_unit = None if stop is None else abs(fill.price - stop)
-        risk = broker.risk
-        held = None if stop is None or risk is None else broker.portfolio.position_qty(fill.symbol)
-        broker.portfolio.apply_fill(fill, risk_per_unit=risk_per_unit or None)
-        if risk is not None and stop is not None and held is not None:
-            risk.entered(fill.symbol, fill.side.value, fill.price, stop, held)
-        strategy.on_fill(fill)

@@ -98,6 +98,11 @@ class BacktestBroker:
         """The symbols of the run, sorted."""
         return self._feed.symbols
 
+    @property
+    def seen_table(self) -> dict[str, int]:
+        """Each symbol's latest visible bar index (-1 before its first): a loop outside Python advances it."""
+        return self._seen
+
     def advance(self, symbol: str, index: int, ts: int) -> None:
         """Make bar `index` of `symbol` (stamped `ts`) the latest one visible."""
         self._seen[symbol] = index

@@ -249,16 +249,21 @@ class EmbeddedGateway:
 
     @staticmethod
     def to_fill(view: GatewayFill) -> Fill:
-        """The domain `Fill` of a gateway fill view (a crypto buy's fee is in the base coin it received)."""
-        from trader.models import Fill
+        """The domain `Fill` of a gateway fill view (a crypto buy's fee is in the base coin it received).
+
+        Built without re-validation: every field comes from the Rust core, which has already checked it
+        (ids, symbol, positive fixed-point quantity and price, non-negative fee), and validating again
+        costs a fifth of a backtest's per-order time. The test of this method validates one against the model.
+        """
+        from trader.models import Fill, Side
 
         currency = _QUOTE_CURRENCY if view.fee_currency == "quote" else view.symbol.split("/")[0]
-        return Fill(
+        return Fill.model_construct(
             fill_id=view.fill_id,
             order_id=view.venue_order_id or view.client_order_id,
             client_order_id=view.client_order_id,
             symbol=view.symbol,
-            side=view.side,
+            side=Side(view.side),
             qty=Decimal(view.quantity),
             price=Decimal(view.price),
             fee=Decimal(view.fee),

@@ -128,6 +128,12 @@ class Portfolio:
         self.curve.append(ts, equity, gross, net)
         return equity
 
+    def marking_state(self, symbol: str) -> tuple[float, float, dict[str, Price]]:
+        """For a loop that marks one `symbol` itself (the engine's bar driver): the float cash and held
+        quantity `mark` uses (0.0 when flat), and the mark table it keeps current while a position is held.
+        """
+        return self._cash_float, self._held.get(symbol, 0.0), self._marks
+
     # -- views ---------------------------------------------------------------------------------------
 
     def position_qty(self, symbol: str) -> Decimal:
