@@ -80,6 +80,7 @@ class BacktestBroker:
         self.stops: dict[str, Decimal] = {}
         """Risk's initial stop per entry order, so the round trips it opens report R multiples."""
         self.now_ts = 0
+        self._now_at = (0, _EPOCH)
         self.trade_from = -(1 << 63)
         """Orders decided before this stamp (ns) are warm-up: dropped unsent and unjournaled."""
         self.decisions: list[Decision] = []
@@ -238,7 +239,10 @@ class BacktestBroker:
     @property
     def now(self) -> datetime:
         """The simulated clock: the current bar's stamp (made a datetime only when something is journaled)."""
-        return _EPOCH + timedelta(microseconds=self.now_ts // 1_000)
+        ts = self.now_ts
+        if ts != self._now_at[0]:  # an order's records share one stamp: build its datetime once
+            self._now_at = (ts, _EPOCH + timedelta(microseconds=ts // 1_000))
+        return self._now_at[1]
 
     def _stamp(self) -> datetime:
         return self.now
