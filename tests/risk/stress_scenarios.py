@@ -4,7 +4,6 @@ actions) over the embedded gateway for what the engine does not wire yet."""
 
 from __future__ import annotations
 
-import json
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -106,29 +105,6 @@ class Accumulate(Strategy):
         self.stops[fill.client_order_id] = self.submit(
             "sell", fill.qty, order_type="stop", stop_price=stop, reason="protective stop"
         )
-
-
-@dataclass(frozen=True, slots=True)
-class FaultySim(SimSettings):
-    """SimSettings plus the SimVenue's seeded fault injection (per mille per request), which the
-    embedded gateway accepts in its sim JSON but SimSettings does not name yet."""
-
-    faults: dict[str, int] = field(default_factory=dict)
-
-    def to_json(self) -> str:
-        """The simulator JSON with a `faults` object."""
-        settings = json.loads(SimSettings.to_json(self))
-        settings["faults"] = {
-            "seed": 0,
-            "reject": 0,
-            "timeout_before": 0,
-            "timeout_after": 0,
-            "disconnect": 0,
-            "duplicate_ack": 0,
-            "late_events": 0,
-            **self.faults,
-        }
-        return json.dumps(settings)
 
 
 @dataclass

@@ -342,7 +342,8 @@ def trigger_holds(obs: BreakerObservation) -> bool:
         seconds=limits.stale_data_seconds
     )
     losing = obs.consecutive_losses >= limits.max_consecutive_losses
-    return bool(drawdown or moved or (errors and obs.api_errors > 0) or stale or losing)
+    behind = any(missed >= limits.stale_data_bars for missed in obs.bars_missing.values())
+    return bool(drawdown or moved or (errors and obs.api_errors > 0) or stale or losing or behind)
 
 
 class BreakerMachine(RuleBasedStateMachine):
@@ -375,6 +376,7 @@ class BreakerMachine(RuleBasedStateMachine):
                     [self.now, self.now - timedelta(seconds=119), self.now - timedelta(seconds=120)]
                 )
             ),
+            bars_missing=data.draw(st.dictionaries(st.sampled_from(SYMBOLS), st.integers(1, 4))),
         )
 
     @rule(data=st.data(), wait=st.integers(0, 1000))

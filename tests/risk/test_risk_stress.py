@@ -10,12 +10,12 @@ from decimal import Decimal
 from pathlib import Path
 
 from risk_helpers import NOW
-from stress_scenarios import Accumulate, FaultySim, GuardedReplay, gapped, shocked, stamp
+from stress_scenarios import Accumulate, GuardedReplay, gapped, shocked, stamp
 
 from trader.data import Bars, load_bars
 from trader.engine import BacktestConfig, run_backtest
 from trader.execution.embedded import EmbeddedGateway
-from trader.execution.embedded_config import InstrumentSpec
+from trader.execution.embedded_config import InstrumentSpec, SimFaults, SimSettings
 from trader.indicators import ATR
 from trader.journal import FsyncPolicy, Journal, JournalOptions, read_records, verify_journal
 from trader.models import OrderDecision
@@ -146,7 +146,7 @@ def test_api_failures_mid_flatten_are_retried_until_flat_and_journaled(
     at = 400
     bars = shocked(load_bars(samples_dir / "BTCUSD_1h.csv"), at, -0.5)
     config = RiskConfig.model_validate({"authorised_users": ["alice"], "breaker": {"flatten": True}})
-    faults = FaultySim(faults={"seed": 2, "timeout_before": 250, "timeout_after": 250, "disconnect": 250})
+    faults = SimSettings(faults=SimFaults(seed=2, timeout_before=250, timeout_after=250, disconnect=250))
     folder = tmp_path / "journal"
     with Journal(folder, options=QUIET) as journal:
         replay = GuardedReplay(
@@ -190,7 +190,7 @@ def test_api_failures_mid_flatten_are_retried_until_flat_and_journaled(
 
 
 def test_refused_flatten_orders_are_sent_again_under_new_ids(tmp_path: Path) -> None:
-    faults = FaultySim(faults={"seed": 5, "reject": 600})
+    faults = SimSettings(faults=SimFaults(seed=5, reject=600))
     folder = tmp_path / "journal"
     with (
         Journal(folder, options=QUIET) as journal,
@@ -258,7 +258,7 @@ def test_a_failing_venue_trips_the_breaker_on_its_error_rate_and_it_stays_trippe
     # (Every failed venue call waits out the gateway's real retry backoff, so the run is kept short.)
     bars = load_bars(samples_dir / "BTCUSD_1h.csv")[:130]
     config = RiskConfig.model_validate({"authorised_users": ["alice"], "breaker": {"min_api_calls": 8}})
-    faults = FaultySim(faults={"seed": 1, "timeout_before": 200, "timeout_after": 200, "disconnect": 200})
+    faults = SimSettings(faults=SimFaults(seed=1, timeout_before=200, timeout_after=200, disconnect=200))
     folder = tmp_path / "journal"
     with Journal(folder, options=QUIET) as journal:
         replay = GuardedReplay(

@@ -94,7 +94,8 @@ def run_backtest(
     ):
         risk = None if config.risk is None else RiskGate(config.risk)
         if risk is not None:
-            risk.bind(gateway, journal, config.instruments_for(symbols), guards=config.risk_guards)
+            instruments, guards = config.instruments_for(symbols), config.risk_guards
+            risk.bind(gateway, journal, instruments, guards=guards, series=feed.bars, backtest=True)
         broker = BacktestBroker(
             feed, gateway, portfolio, journal, time_in_force=config.time_in_force, risk=risk
         )

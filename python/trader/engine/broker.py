@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from trader.engine.higher_timeframes import HigherTimeframes
 from trader.execution.embedded import EmbeddedGateway
-from trader.execution.errors import InvalidOrderError, LimitRejectedError, VenueRejectedError
+from trader.execution.errors import (
+    BreakerOpenError,
+    InvalidOrderError,
+    LimitRejectedError,
+    RateLimitedError,
+    VenueRejectedError,
+    VenueUnavailableError,
+)
 from trader.journal import Journal, JournalKind
 from trader.strategies.errors import StrategyError
 
@@ -170,37 +177,66 @@ class BacktestBroker:
             qty = verdict.qty
             if verdict.stop_price is not None:
                 self.stops[order_id] = verdict.stop_price
+        status = self._send(strategy, order_id, request, qty, stamp)
+        self._decide(order_id, symbol, side, qty, order_type, reason, status)
+        return order_id
+
+    def _send(
+        self, strategy: Strategy, order_id: str, request: OrderRequest, qty: Decimal, stamp: datetime
+    ) -> str:
+        """Send one approved order (`qty` after risk) to the gateway and journal its answer; the status."""
+        symbol, side, risk = request.symbol, request.side, self.risk
         try:
             view = self.gateway.submit_order(
                 order_id,
                 symbol,
                 side,
                 qty,
-                order_type,
-                limit_price=limit_price,
-                stop_price=stop_price,
+                request.order_type,
+                limit_price=request.limit_price,
+                stop_price=request.stop_price,
                 time_in_force=self._tif,
                 strategy=strategy.strategy_id,
             )
-        except (LimitRejectedError, VenueRejectedError) as exc:
-            self.journal.append(
-                JournalKind.GATEWAY_REJECT,
-                {"client_order_id": order_id, "reason_code": exc.reason_code, "detail": str(exc)},
-                ts=stamp,
-            )
-            self._refuse(order_id, request, "gateway", (exc.reason_code or "REJECTED",), str(exc))
-            status = "rejected"
+        except (LimitRejectedError, VenueRejectedError, BreakerOpenError, RateLimitedError) as exc:
+            self._gateway_refused(order_id, request, exc.reason_code or "REJECTED", str(exc), stamp)
+            if risk is not None:
+                risk.answered(stamp, exc)
+            return "rejected"
+        except VenueUnavailableError as exc:  # the venue may have it: the gateway settles it on a later bar
+            payload = {
+                "client_order_id": order_id,
+                "status": "new",
+                "event": "unavailable",
+                "detail": str(exc),
+            }
+            self.journal.append(JournalKind.GATEWAY_ACK, payload, ts=stamp)
+            if risk is not None:
+                risk.answered(stamp, exc)
+                risk.sent(order_id, symbol, side, self._portfolio, stamp)
+            return "new"
         except InvalidOrderError as exc:
             raise StrategyError(f"strategy {strategy.strategy_id}: {exc}") from None
+        status = view.status
+        if status == "rejected":  # the venue said no in its answer, not by an error: a refusal all the same
+            detail = view.reject_reason or "rejected by the venue"
+            self._gateway_refused(order_id, request, "VENUE_REJECTED", detail, stamp)
         else:
-            status = view.status
             self.journal.append(
                 JournalKind.GATEWAY_ACK, {"client_order_id": order_id, "status": status}, ts=stamp
             )
-            if self.risk is not None:
-                self.risk.sent(order_id, symbol, side, self._portfolio, stamp)
-        self._decide(order_id, symbol, side, qty, order_type, reason, status)
-        return order_id
+        if risk is not None:
+            risk.answered(stamp, None, status)
+            if status != "rejected":
+                risk.sent(order_id, symbol, side, self._portfolio, stamp)
+        return status
+
+    def _gateway_refused(
+        self, order_id: str, request: OrderRequest, code: str, detail: str, stamp: datetime
+    ) -> None:
+        payload = {"client_order_id": order_id, "reason_code": code, "detail": detail}
+        self.journal.append(JournalKind.GATEWAY_REJECT, payload, ts=stamp)
+        self._refuse(order_id, request, "gateway", (code,), detail)
 
     def _decide(  # noqa: PLR0917 -- the fields of one Decision
         self,

@@ -8,9 +8,11 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import TYPE_CHECKING, NamedTuple
 
 from trader.errors import TraderError
+from trader.execution.errors import VenueUnavailableError
 from trader.journal import Journal, JournalKind
 from trader.models import Side
 from trader.risk.config import StopsConfig
+from trader.risk.emergency import CallOutcome
 from trader.risk.stops import StopState, trail
 from trader.risk.verdict import Action, ReasonCode, Verdict
 
@@ -36,7 +38,7 @@ class StopOrder(NamedTuple):
     reason: str
     """`stop` at risk's initial stop, `trailing stop` once the stop has moved up (or down) from it."""
     status: str
-    """The gateway's answer: `accepted`/`new`, or `rejected`."""
+    """The gateway's answer: `accepted`, `new` (in flight: the venue may have it), or `rejected`."""
     detail: str = ""
     """Why the gateway refused it (empty when it took the order)."""
 
@@ -57,6 +59,11 @@ class RestingStops:
     toward the position, so rounding never loosens it. Every order, cancel and refusal is journaled;
     each order like a strategy's: its intent (strategy `risk`), a verdict (approved, reduce-only: a stop
     only ever closes what the position holds) and the gateway's answer, then `on_order` hears of it.
+
+    A stop the gateway refuses (kill switch, a limit, the venue) is journaled and never believed to rest:
+    the next `sync` sends it again under the next id. One whose fate is unknown (the venue timed out) is
+    held as resting while the gateway says it is in flight, so it is never sent twice; and a stop whose
+    cancel failed is kept and cancelled again before any other is placed, so two never rest at once.
     """
 
     def __init__(
@@ -75,11 +82,23 @@ class RestingStops:
         self._count = 0
         self.on_order: Callable[[StopOrder], None] | None = None
         """Told of every stop order placed or refused (the backtest lists them among its decisions)."""
+        self.on_call: CallOutcome | None = None
+        """Told of every gateway call's outcome (the breaker's API error rate)."""
 
     @property
     def states(self) -> Mapping[str, StopState]:
         """The stop each protected position has now."""
         return self._states
+
+    @property
+    def resting_ids(self) -> frozenset[str]:
+        """Client order ids of the stops resting (or believed in flight) at the venue now."""
+        return frozenset(resting.order_id for resting in self._resting.values())
+
+    @property
+    def symbols(self) -> list[str]:
+        """Symbols with a stop to keep in line: protected ones, and any whose stop waits to be cancelled."""
+        return sorted(self._states.keys() | self._resting.keys())
 
     def entered(self, symbol: str, side: str, price: Decimal, stop: Decimal, held_before: Decimal) -> None:
         """An entry of `symbol` filled at `price`, with risk's stop at `stop`; `held_before` the fill.
@@ -103,15 +122,13 @@ class RestingStops:
         atr: Decimal | None = None,
     ) -> None:
         """Bring the stop of `symbol` in line: `held` is the position, `exiting` what working exits close."""
-        state = self._states.get(symbol)
-        if state is None:
-            return
         resting = self._resting.get(symbol)
         if resting is not None and not self._working(resting.order_id):
             del self._resting[symbol]  # it filled (or the breaker cancelled it)
             resting = None
-        if held * state.direction <= 0:
-            del self._states[symbol]
+        state = self._states.get(symbol)
+        if state is None or held * state.direction <= 0:
+            self._states.pop(symbol, None)
             self._cancel(symbol, now)
             return
         if price is not None and atr is not None:
@@ -124,8 +141,8 @@ class RestingStops:
         stop = self._on_tick(symbol, state.stop, state.direction)
         if resting is not None and (resting.side, resting.qty, resting.price) == (side, qty, stop):
             return
-        self._cancel(symbol, now)
-        self._place(symbol, side, qty, stop, now, _reason(state))
+        if self._cancel(symbol, now):
+            self._place(symbol, side, qty, stop, now, _reason(state))
 
     def _on_tick(self, symbol: str, stop: Decimal, direction: int) -> Decimal:
         spec = self._instruments.get(symbol)
@@ -169,10 +186,26 @@ class RestingStops:
                 time_in_force="gtc",
                 strategy=STOP_STRATEGY,
             )
-        except TraderError as exc:  # e.g. a stop the venue finds already through the market
-            payload = {"client_order_id": order_id, "detail": str(exc)}
-            self._journal.append(JournalKind.GATEWAY_REJECT, payload, ts=now)
-            self._tell(StopOrder(order_id, symbol, side, qty, stop, reason, "rejected", str(exc)))
+        except VenueUnavailableError as exc:  # the venue may have it: held as resting while in flight
+            self._called(now, exc, "")
+            payload = {
+                "client_order_id": order_id,
+                "status": "new",
+                "event": "unavailable",
+                "detail": str(exc),
+            }
+            self._journal.append(JournalKind.GATEWAY_ACK, payload, ts=now)
+            self._resting[symbol] = _Resting(order_id, side, qty, stop)
+            self._tell(StopOrder(order_id, symbol, side, qty, stop, reason, "new", str(exc)))
+            return
+        except TraderError as exc:  # refused for good (kill switch, a limit): the next sync tries again
+            self._called(now, exc, "")
+            self._refused(StopOrder(order_id, symbol, side, qty, stop, reason, "rejected", str(exc)), now)
+            return
+        self._called(now, None, view.status)
+        if view.status == "rejected":  # the venue said no
+            detail = f"the venue rejected it: {view.reject_reason or 'no reason given'}"
+            self._refused(StopOrder(order_id, symbol, side, qty, stop, reason, "rejected", detail), now)
             return
         self._journal.append(
             JournalKind.GATEWAY_ACK, {"client_order_id": order_id, "status": view.status}, ts=now
@@ -181,22 +214,42 @@ class RestingStops:
             self._resting[symbol] = _Resting(order_id, side, qty, stop)
         self._tell(StopOrder(order_id, symbol, side, qty, stop, reason, view.status))
 
+    def _refused(self, order: StopOrder, now: datetime) -> None:
+        payload = {"client_order_id": order.client_order_id, "detail": order.detail}
+        self._journal.append(JournalKind.GATEWAY_REJECT, payload, ts=now)
+        self._tell(order)
+
+    def _called(self, now: datetime, error: Exception | None, status: str) -> None:
+        if self.on_call is not None:
+            self.on_call(now, error, status)
+
     def _tell(self, order: StopOrder) -> None:
         if self.on_order is not None:
             self.on_order(order)
 
-    def _cancel(self, symbol: str, now: datetime) -> None:
-        resting = self._resting.pop(symbol, None)
+    def _cancel(self, symbol: str, now: datetime) -> bool:
+        """Cancel the stop resting for `symbol`; False when it may still rest (kept, to cancel later)."""
+        resting = self._resting.get(symbol)
         if resting is None or not self._working(resting.order_id):
-            return
+            self._resting.pop(symbol, None)
+            return True
         try:
             status = self._gateway.core.cancel(resting.order_id).status
         except TraderError as exc:
+            self._called(now, exc, "")
             payload = {"client_order_id": resting.order_id, "event": "cancel_failed", "detail": str(exc)}
             self._journal.append(JournalKind.GATEWAY_REJECT, payload, ts=now)
-            return
+            if self._working(resting.order_id):
+                return False
+            del self._resting[symbol]
+            return True
+        self._called(now, None, status)
         payload = {"client_order_id": resting.order_id, "event": "cancel", "status": status}
         self._journal.append(JournalKind.GATEWAY_ACK, payload, ts=now)
+        if status in _WORKING:  # not gone yet: cancel again before another stop goes out
+            return False
+        del self._resting[symbol]
+        return True
 
 
 def _reason(state: StopState) -> str:

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from trader.data import detect_calendar
 from trader.engine.resting_stops import RestingStops
+from trader.execution.errors import (
+    BreakerOpenError,
+    RateLimitedError,
+    VenueRejectedError,
+    VenueUnavailableError,
+)
 from trader.indicators import ATR
 from trader.models import OrderDecision, OrderType, Side, TimeInForce
 from trader.portfolio import Portfolio
@@ -19,24 +26,35 @@ from trader.risk import (
     Holding,
     MarketState,
     PortfolioState,
+    RecoveryRefusedError,
     RiskConfig,
     RiskManager,
     SafeModeState,
     Verdict,
     price_units,
 )
+from trader.risk.api_window import ApiCallWindow
 from trader.risk.emergency import EmergencyActions, EmergencyReport
 from trader.risk.events import RiskEvent
 from trader.risk.safe_mode import assess, day_key, month_key
+from trader.risk.staleness import MissingBars
 from trader.strategies.order_request import OrderRequest
 
 if TYPE_CHECKING:
+    from trader.data import Bars
     from trader.execution.embedded import EmbeddedGateway
     from trader.execution.embedded_config import InstrumentSpec
     from trader.journal import Journal
 
 _ZERO = Decimal(0)
 _WORKING = frozenset({"new", "accepted", "partially_filled"})
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+API_FAILURES = (VenueUnavailableError, VenueRejectedError, BreakerOpenError, RateLimitedError)
+"""Gateway errors that count against the API error rate: the venue unreachable, refusing, or shed by the
+gateway's own breaker or rate limit. Our hard limits and malformed orders are no API failure."""
+POLICY_ACTOR = "backtest-policy"
+"""Who acknowledges a trip in a backtest under `breaker.backtest_acknowledge = "after_cooldown"`."""
 
 
 class RiskGate:
@@ -51,7 +69,14 @@ class RiskGate:
     EmergencyCircuitBreaker, journals their events and carries out a trip's actions; every verdict sees
     SAFE_MODE and the breaker; and risk's stop for each entry rests at the venue as a real stop order,
     trailed every bar (`stops`).
-    Nobody acknowledges a trip inside a backtest: once tripped, new risk stays refused to the end.
+
+    The breaker reads the book (drawdown, loss streak, day moves), the API error rate of the run's gateway
+    calls (`answered`, over `breaker.api_window_seconds` of bar time) and each symbol's missed bars (stale
+    data: one symbol stops printing while others go on). In a backtest nobody is there to acknowledge a
+    trip: by default new risk stays refused to the end; with `breaker.backtest_acknowledge =
+    "after_cooldown"` the run acknowledges it itself (actor `backtest-policy`, journaled) at the first
+    stamp after the cooldown where no trigger holds. A trip consumes the loss streak behind it, so
+    recovery never waits for a win that a halted account cannot make.
     """
 
     def __init__(self, config: RiskConfig, *, atr_period: int = 14) -> None:
@@ -83,6 +108,9 @@ class RiskGate:
         """What each breaker trip's actions achieved, in order."""
         self.stops: RestingStops | None = None
         self._guarding = False
+        self._backtest = False
+        self._api = ApiCallWindow(config.breaker.api_window_seconds)
+        self._missing = MissingBars((), config.breaker.stale_data_bars)
 
     def bind(
         self,
@@ -91,14 +119,28 @@ class RiskGate:
         instruments: Sequence[InstrumentSpec] = (),
         *,
         guards: bool = False,
+        series: Sequence[Bars] = (),
+        backtest: bool = False,
     ) -> None:
         """Count the orders working at `gateway` in every verdict; with `guards`, also guard the account
         (SAFE_MODE, the breaker, resting stops), journaling to `journal`. `instruments` give the ticks
-        stop prices are put on."""
-        self._gateway, self._journal = gateway, journal
+        stop prices are put on; `series` (the run's bars) the timeframes and calendars stale data is
+        judged by. A `backtest` acknowledges trips as `breaker.backtest_acknowledge` says."""
+        self._gateway, self._journal, self._backtest = gateway, journal, backtest
         if guards:
             self._guarding = True
             self.stops = RestingStops(self._config.stops, gateway, journal, instruments)
+            self.stops.on_call = self.answered
+            known = [(b.symbol, b.timeframe, detect_calendar(b)) for b in series if b.timeframe is not None]
+            self._missing = MissingBars(known, self._config.breaker.stale_data_bars)
+
+    def answered(self, now: datetime, error: Exception | None = None, status: str = "") -> None:
+        """Count one gateway call at `now` toward the API error rate (when guarding): failed when it raised
+        one of `API_FAILURES` or the venue answered `rejected`. Other errors (our own limits, a malformed
+        order) are not the API failing, and are not counted."""
+        if not self._guarding or (error is not None and not isinstance(error, API_FAILURES)):
+            return
+        self._api.record(now, failed=error is not None or status == "rejected")
 
     def entered(self, symbol: str, side: str, price: Decimal, stop: Decimal, held_before: Decimal) -> None:
         """An entry filled at `price` with risk's stop at `stop`, `held_before` it: protect it (if bound)."""
@@ -188,11 +230,14 @@ class RiskGate:
             left[key] = left.get(key, _ZERO) + Decimal(view.quantity) - Decimal(view.filled_quantity)
         return left
 
-    def guard(self, portfolio: Portfolio, now: datetime, closes: Mapping[str, float]) -> None:
+    def guard(
+        self, portfolio: Portfolio, now: datetime, closes: Mapping[str, float], *, trail: bool = True
+    ) -> None:
         """Move SAFE_MODE and the breaker to `now` (after the mark, before the strategy decides).
 
         A period starts from the equity at the previous stamp's mark, so the first bar of a day already
-        counts its own loss; the breaker's actions on a trip go to the bound gateway, journaled.
+        counts its own loss; the breaker's actions on a trip go to the bound gateway, journaled. Without
+        `trail` the stops are resized but not trailed (live trails on its own timer: `trail_stops`).
         """
         gateway, journal = self._gateway, self._journal
         if gateway is None or journal is None or not self._guarding:
@@ -207,6 +252,7 @@ class RiskGate:
         self._hwm = equity if self._hwm is None else max(self._hwm, equity)
         self._last_equity = equity
         self._follow_moves(day, closes)
+        calls, errors = self._api.counts(now)
         book = PortfolioState(
             equity=equity,
             cash=portfolio.cash,
@@ -221,19 +267,45 @@ class RiskGate:
             high_water_mark=self._hwm,
             consecutive_losses=self._loss_streak(portfolio),
             day_moves=dict(self._day_move),
+            api_calls=calls,
+            api_errors=errors,
+            bars_missing=self._missing.update((now - _EPOCH) // _MICROSECOND * 1_000, closes),
         )
+        recovery = self._recover(observation)
         self.breaker, trips = self._breaker.observe(self.breaker, observation)
-        for event in (*events, *trips):
+        for event in (*events, *recovery, *trips):
             _journal(journal, event)
         if trips:
-            actions = EmergencyActions(gateway, journal, time_in_force="gtc")
+            if observation.consecutive_losses >= self._config.breaker.max_consecutive_losses:
+                self._losses = 0  # the trip answered this streak; a new one counts from here
+            actions = EmergencyActions(gateway, journal, time_in_force="gtc", on_call=self.answered)
             tag = f"breaker-{len(self.reports) + 1}"
             self.reports.append(actions.execute(self._breaker.actions(), tag, now))
         stops = self.stops
         # After a flattening trip the market orders close the book: a stop beside them could overshoot.
         if stops is not None and not (self.breaker.tripped and self._config.breaker.flatten):
-            for symbol in sorted(stops.states):
-                self._sync_stop(stops, symbol, portfolio, now, closes.get(symbol))
+            for symbol in stops.symbols:
+                self._sync_stop(stops, symbol, portfolio, now, closes.get(symbol) if trail else None)
+
+    def _recover(self, observation: BreakerObservation) -> tuple[RiskEvent, ...]:
+        """In a backtest under the `after_cooldown` policy, acknowledge a trip once it may recover."""
+        policy = self._config.breaker.backtest_acknowledge
+        if not (self._backtest and self.breaker.tripped and policy == "after_cooldown"):
+            return ()
+        try:
+            self.breaker, events = self._breaker.acknowledge_by_policy(
+                self.breaker, POLICY_ACTOR, observation
+            )
+        except RecoveryRefusedError:  # the cooldown runs or a trigger still holds: ask again next stamp
+            return ()
+        return events
+
+    def trail_stops(self, portfolio: Portfolio, now: datetime, prices: Mapping[str, float]) -> None:
+        """Trail every resting stop to the latest `prices` and resize it (a symbol without one: resize)."""
+        stops = self.stops
+        if stops is not None and not (self.breaker.tripped and self._config.breaker.flatten):
+            for symbol in stops.symbols:
+                self._sync_stop(stops, symbol, portfolio, now, prices.get(symbol))
 
     def _follow_moves(self, day: str, closes: Mapping[str, float]) -> None:
         """Each symbol's move since the previous UTC day's last close (the breaker's asset-move trigger)."""
@@ -256,12 +328,10 @@ class RiskGate:
         now: datetime,
         close: float | None = None,
     ) -> None:
-        """Trail (with the bar's `close`) and resize the resting stop of `symbol`."""
+        """Trail (with the bar's `close`) and resize the resting stop of `symbol` (or cancel a stale one)."""
         state = stops.states.get(symbol)
-        if state is None:
-            return
         # Only the strategy's working exits count (not nett of its working entries, which are no cover).
-        exiting = self._left().get((symbol, -state.direction), _ZERO)
+        exiting = _ZERO if state is None else self._left().get((symbol, -state.direction), _ZERO)
         # The guard runs before this stamp's bars reach `observe`: the ATR is the previous bar's, which
         # lags the trail by one bar but can never see past the current close.
         atr = self._atr.get(symbol)

@@ -118,26 +118,57 @@ FeeModel = ZeroFee | PerShareFee | BpsFee | CryptoFee
 
 
 @dataclass(frozen=True, slots=True)
+class SimFaults:
+    """Faults the SimVenue injects, each in parts per thousand of requests, drawn from a seeded generator."""
+
+    seed: int = 0
+    reject: int = 0
+    """A submit is refused outright (status `rejected`)."""
+    timeout_before: int = 0
+    """The request times out before the venue sees it."""
+    timeout_after: int = 0
+    """The venue takes the request but the answer is lost (a timeout to the caller)."""
+    disconnect: int = 0
+    duplicate_ack: int = 0
+    late_events: int = 0
+
+    def to_json_obj(self) -> dict[str, object]:
+        """The gateway's JSON form."""
+        return {
+            "seed": self.seed,
+            "reject": self.reject,
+            "timeout_before": self.timeout_before,
+            "timeout_after": self.timeout_after,
+            "disconnect": self.disconnect,
+            "duplicate_ack": self.duplicate_ack,
+            "late_events": self.late_events,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class SimSettings:
-    """The simulated venue: market/stop slippage, fillable share of bar volume, fees, latency in bars."""
+    """The simulated venue: slippage, fillable share of bar volume, fees, latency in bars, faults."""
 
     slippage_bps: int = 0
     volume_share: Decimal | None = None
     quantity_increment: Decimal = Decimal(1)
     fees: FeeModel = field(default_factory=ZeroFee)
     latency_bars: int = 0
+    faults: SimFaults | None = None
+    """Fault injection (chaos runs); None: a venue that never fails."""
 
     def to_json(self) -> str:
-        """The gateway's JSON form (decimals as text)."""
-        return json.dumps(
-            {
-                "slippage_bps": self.slippage_bps,
-                "volume_share": _opt(self.volume_share),
-                "quantity_increment": _text(self.quantity_increment),
-                "fees": self.fees.to_json_obj(),
-                "latency_bars": self.latency_bars,
-            }
-        )
+        """The gateway's JSON form (decimals as text); `faults` only when set."""
+        settings: dict[str, object] = {
+            "slippage_bps": self.slippage_bps,
+            "volume_share": _opt(self.volume_share),
+            "quantity_increment": _text(self.quantity_increment),
+            "fees": self.fees.to_json_obj(),
+            "latency_bars": self.latency_bars,
+        }
+        if self.faults is not None:
+            settings["faults"] = self.faults.to_json_obj()
+        return json.dumps(settings)
 
 
 def instruments_json(instruments: Iterable[InstrumentSpec]) -> str:

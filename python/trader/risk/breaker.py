@@ -3,7 +3,8 @@
 It is a pure state machine: `observe`, `trip_manually` and `acknowledge` take a BreakerState and return the
 next one plus the events to journal. A trip halts new risk (evaluate() refuses it while tripped) and asks
 the caller to cancel open orders and, when configured, flatten. Recovery needs the cooldown to have
-passed, no trigger to hold any more, and an acknowledgement by an authorised user.
+passed, no trigger to hold any more, and an acknowledgement: by an authorised user, or in an unattended
+backtest by the run itself when its config says so (`breaker.backtest_acknowledge`).
 """
 
 from __future__ import annotations
@@ -61,6 +62,9 @@ class BreakerObservation:
     api_errors: int = 0
     last_data_at: datetime | None = None
     """Stamp of the newest market data; None before any has arrived (not stale, nothing to trade on)."""
+    bars_missing: Mapping[str, int] = field(default_factory=dict)
+    """Per symbol, the bars its calendar expected since its latest one that have not come (a backtest's
+    staleness: one symbol stops printing while others go on); symbols not listed are current."""
 
 
 def _exact(value: float | Decimal) -> Decimal:
@@ -79,7 +83,7 @@ class EmergencyCircuitBreaker:
     def triggers(self, obs: BreakerObservation) -> list[EmergencyTrigger]:
         """Every automatic trigger that holds in `obs`, in a fixed order."""
         found = [self._drawdown(obs), self._loss_streak(obs), *self._asset_moves(obs)]
-        found += [self._api_errors(obs), self._stale_data(obs)]
+        found += [self._api_errors(obs), self._stale_data(obs), *self._stale_symbols(obs)]
         return [trigger for trigger in found if trigger is not None]
 
     def _drawdown(self, obs: BreakerObservation) -> EmergencyTrigger | None:
@@ -134,6 +138,25 @@ class EmergencyCircuitBreaker:
         detail = f"newest market data is {age.normalize():f} s old"
         return self._trigger(EmergencyKind.STALE_DATA, obs.now, limit, age, detail)
 
+    def _stale_symbols(self, obs: BreakerObservation) -> list[EmergencyTrigger | None]:
+        limit = self._limits.stale_data_bars
+        found: list[EmergencyTrigger | None] = []
+        for symbol in sorted(obs.bars_missing):
+            missing = obs.bars_missing[symbol]
+            if missing >= limit:
+                detail = f"{symbol} has missed {missing} bars while other symbols go on"
+                found.append(
+                    self._trigger(
+                        EmergencyKind.STALE_DATA,
+                        obs.now,
+                        Decimal(limit),
+                        Decimal(missing),
+                        detail,
+                        symbol=symbol,
+                    )
+                )
+        return found
+
     def observe(
         self, state: BreakerState, obs: BreakerObservation
     ) -> tuple[BreakerState, tuple[RiskEvent, ...]]:
@@ -158,25 +181,53 @@ class EmergencyCircuitBreaker:
         self, state: BreakerState, who: str, obs: BreakerObservation
     ) -> tuple[BreakerState, RiskEvent]:
         """Recover: needs an authorised `who`, the cooldown over, and no trigger holding in `obs`."""
-        if not state.tripped or state.trigger is None:
-            raise RecoveryRefusedError("the breaker is not tripped: nothing to acknowledge")
+        trigger = self._tripped_by(state)
         if who not in self._config.authorised_users:
             raise UnauthorisedError(
                 f"user {who!r} may not recover the breaker: not in risk config authorised_users"
             )
+        self._check_recovery(state, obs)
+        return BreakerState(), self._recovered(trigger, who, obs.now)
+
+    def acknowledge_by_policy(
+        self, state: BreakerState, actor: str, obs: BreakerObservation
+    ) -> tuple[BreakerState, tuple[RiskEvent, RiskEvent]]:
+        """Recover an unattended run under its configured `backtest_acknowledge` policy, as `actor`.
+
+        The configuration is the authorisation (nobody is there to ask), so `actor` need not be an
+        authorised user; the cooldown and the triggers are checked exactly as for a person. Returns the
+        acknowledgement (naming the policy) and the recovery, to journal in that order.
+        """
+        trigger = self._tripped_by(state)
+        policy = self._limits.backtest_acknowledge
+        if policy == "never":
+            raise RecoveryRefusedError(
+                "breaker recovery refused: risk config breaker.backtest_acknowledge is 'never'"
+            )
+        self._check_recovery(state, obs)
+        details = {"policy": policy, "trigger": trigger.kind.value, "tripped_at": trigger.tripped_at}
+        acknowledged = RiskEvent(RiskEventKind.BREAKER_ACKNOWLEDGED, obs.now, details, actor=actor)
+        return BreakerState(), (acknowledged, self._recovered(trigger, actor, obs.now))
+
+    @staticmethod
+    def _tripped_by(state: BreakerState) -> EmergencyTrigger:
+        if state.trigger is None:
+            raise RecoveryRefusedError("the breaker is not tripped: nothing to acknowledge")
+        return state.trigger
+
+    def _check_recovery(self, state: BreakerState, obs: BreakerObservation) -> None:
+        """Raise RecoveryRefusedError listing what is unmet: the cooldown, and every trigger still holding."""
         unmet: list[str] = []
         if state.cooldown_until is not None and obs.now < state.cooldown_until:
             unmet.append(f"cooldown runs until {state.cooldown_until.isoformat()}")
         unmet += [f"{t.kind.value} still holds: {t.detail}" for t in self.triggers(obs)]
         if unmet:
             raise RecoveryRefusedError("breaker recovery refused: " + "; ".join(unmet))
-        event = RiskEvent(
-            RiskEventKind.BREAKER_RECOVERED,
-            obs.now,
-            {"by": who, "trigger": state.trigger.kind.value, "tripped_at": state.trigger.tripped_at},
-            actor=who,
-        )
-        return BreakerState(), event
+
+    @staticmethod
+    def _recovered(trigger: EmergencyTrigger, who: str, now: datetime) -> RiskEvent:
+        payload = {"by": who, "trigger": trigger.kind.value, "tripped_at": trigger.tripped_at}
+        return RiskEvent(RiskEventKind.BREAKER_RECOVERED, now, payload, actor=who)
 
     def actions(self) -> tuple[BreakerAction, ...]:
         """What a trip asks of the caller, per the configuration."""

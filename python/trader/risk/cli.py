@@ -22,6 +22,13 @@ def _pct(value: Decimal | float) -> str:
     return f"{Decimal(repr(value)) if isinstance(value, float) else value:%}"
 
 
+_BACKTEST_ACKNOWLEDGE = {
+    "never": "never (a trip halts new risk to the end of the run)",
+    "after_cooldown": "after_cooldown (by backtest-policy, once no trigger holds)",
+}
+"""How `trader risk check` reads each `breaker.backtest_acknowledge` value."""
+
+
 def _rows(config: RiskConfig) -> list[tuple[str, str, str]]:
     """(section, setting, effective value) for everything a user should see before trading."""
     sizing, limits, stops = config.sizing, config.limits, config.stops
@@ -86,9 +93,11 @@ def _rows(config: RiskConfig) -> list[tuple[str, str, str]]:
         (
             "breaker",
             "API error rate",
-            f"{_pct(breaker.max_api_error_rate)} of at least {breaker.min_api_calls} calls",
+            f"{_pct(breaker.max_api_error_rate)} of at least {breaker.min_api_calls} calls "
+            f"within {breaker.api_window_seconds} s",
         ),
         ("breaker", "stale market data", f"{breaker.stale_data_seconds} s"),
+        ("breaker", "stale symbol (backtest)", f"{breaker.stale_data_bars} expected bars missing"),
         (
             "breaker",
             "on trip",
@@ -101,6 +110,7 @@ def _rows(config: RiskConfig) -> list[tuple[str, str, str]]:
             ),
         ),
         ("breaker", "cooldown", f"{breaker.cooldown_seconds} s, then an acknowledgement"),
+        ("breaker", "backtest acknowledgement", _BACKTEST_ACKNOWLEDGE[breaker.backtest_acknowledge]),
         (
             "access",
             "may clear / recover",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Self
+from typing import Annotated, Literal, Self
 
 from pydantic import Field, model_validator
 
@@ -19,6 +19,9 @@ Share = Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]
 
 Multiplier = Annotated[float, Field(gt=0, le=10, allow_inf_nan=False)]
 """A scale factor applied to a size (streak or volatility scaling)."""
+
+BacktestAcknowledge = Literal["never", "after_cooldown"]
+"""Who acknowledges a breaker trip in an unattended run: nobody, or the run itself once it may recover."""
 
 
 class SizingConfig(DomainModel):
@@ -149,12 +152,21 @@ class BreakerConfig(DomainModel):
     max_api_error_rate: Fraction = Decimal("0.25")
     min_api_calls: PositiveCount = 20
     """Calls needed in the window before the error rate means anything."""
+    api_window_seconds: PositiveCount = 3600
+    """The window of the error rate: gateway calls made this long before now (bar time in a backtest)."""
     stale_data_seconds: PositiveCount = 120
     """Trips when the newest market data is at least this old; evaluate() also refuses new risk then."""
+    stale_data_bars: PositiveCount = 3
+    """In a backtest: trips when this many bars a symbol's calendar expected have not come (it stopped
+    printing while others go on)."""
     cooldown_seconds: PositiveCount = 900
     cancel_open_orders: bool = True
     flatten: bool = False
     """Also close every position with market orders on a trip."""
+    backtest_acknowledge: BacktestAcknowledge = "never"
+    """In a backtest nobody is there to acknowledge a trip: `never` keeps new risk halted to the end of the
+    run; `after_cooldown` has the run acknowledge it (journaled, actor `backtest-policy`) at the first bar
+    after the cooldown where no trigger holds."""
 
 
 class RiskConfig(DomainModel):

@@ -10,7 +10,7 @@ person to act on, rather than retried forever.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -24,6 +24,10 @@ if TYPE_CHECKING:
 
 _OPEN = frozenset({"new", "accepted", "partially_filled"})
 _REFUSED = frozenset({"rejected", "canceled", "expired"})
+
+
+CallOutcome = Callable[[datetime, Exception | None, str], None]
+"""Told of every gateway call: when, the error it raised (None if none), the order status it returned."""
 
 
 class OrderLike(Protocol):
@@ -93,6 +97,7 @@ class EmergencyActions:
         max_attempts: int = 10,
         time_in_force: str = "gtc",
         strategy: str = "risk-breaker",
+        on_call: CallOutcome | None = None,
     ) -> None:
         if max_attempts < 1:
             raise ValueError(f"max_attempts must be at least 1, not {max_attempts}")
@@ -102,6 +107,7 @@ class EmergencyActions:
         self._tif = time_in_force
         self._strategy = strategy
         self._failures = 0
+        self._on_call = on_call
 
     def execute(self, actions: Sequence[BreakerAction], tag: str, now: datetime) -> EmergencyReport:
         """Carry out `actions` (halting new orders is risk's own job); `tag` names the trip in order ids."""
@@ -134,6 +140,8 @@ class EmergencyActions:
                 self._gateway.cancel(order_id)
             except TraderError as exc:
                 self._failed(order_id, "cancel", attempt, exc, now)
+            else:
+                self._called(now, None, "canceled")
             current = self._gateway.order(order_id)
             if current is None or str(current.status) not in _OPEN:
                 status = "gone" if current is None else str(current.status)
@@ -165,6 +173,7 @@ class EmergencyActions:
             except TraderError as exc:
                 self._failed(order_id, "flatten", attempt, exc, now)
                 continue
+            self._called(now, None, status)
             if status in _REFUSED:  # refused for good: a new intent, under a new id
                 self._record("gateway_reject", {"client_order_id": order_id, "status": status}, now)
                 generation += 1
@@ -201,8 +210,13 @@ class EmergencyActions:
         }
         self._record("order_intent", intent, now)
 
+    def _called(self, now: datetime, error: Exception | None, status: str) -> None:
+        if self._on_call is not None:
+            self._on_call(now, error, status)
+
     def _failed(self, order_id: str, what: str, attempt: int, exc: TraderError, now: datetime) -> None:
         self._failures += 1
+        self._called(now, exc, "")
         payload = {
             "client_order_id": order_id,
             "event": f"{what}_failed",

@@ -16,6 +16,7 @@ class RiskEventKind(StrEnum):
     SAFE_MODE_ENDED = "safe_mode_ended"
     SAFE_MODE_CLEARED = "safe_mode_cleared"
     BREAKER_TRIPPED = "breaker_tripped"
+    BREAKER_ACKNOWLEDGED = "breaker_acknowledged"
     BREAKER_RECOVERED = "breaker_recovered"
 
 
@@ -26,6 +27,7 @@ _JOURNAL_KIND = {
     RiskEventKind.SAFE_MODE_ENDED: "mode_change",
     RiskEventKind.SAFE_MODE_CLEARED: "manual_action",
     RiskEventKind.BREAKER_TRIPPED: "breaker_trip",
+    RiskEventKind.BREAKER_ACKNOWLEDGED: "manual_action",
     RiskEventKind.BREAKER_RECOVERED: "breaker_recovery",
 }
 
