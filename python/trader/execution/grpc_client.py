@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import random
+import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -23,6 +26,7 @@ from trader.execution.errors import (
     VenueRejectedError,
     VenueUnavailableError,
 )
+from trader.execution.retry import RetryPolicy, retryable
 
 __all__ = [
     "GatewayAuthError",
@@ -33,11 +37,19 @@ __all__ = [
     "OrderIntent",
     "RemoteFill",
     "RemoteOrder",
+    "RetryPolicy",
     "SubmitResult",
 ]
 
 _SERVICE = "/trader.v1.OrderGateway/"
 _REASON_KEY = "reason-code"
+# gRPC waits up to 120 s (with growing pauses) before it dials a dead server again; a restarted gateway
+# must be found within our retry budget, so the channel redials at most a second apart.
+_CHANNEL_OPTIONS = (
+    ("grpc.initial_reconnect_backoff_ms", 100),
+    ("grpc.min_reconnect_backoff_ms", 100),
+    ("grpc.max_reconnect_backoff_ms", 1000),
+)
 
 OrderType = Literal["market", "limit", "stop", "stop_limit", "trailing_stop"]
 Side = Literal["buy", "sell"]
@@ -268,13 +280,30 @@ class GatewayClient:
     """A connection to a `trader-gateway` over gRPC, authenticated with its bearer token.
 
     Every method raises a `GatewayError` subclass on failure (its `grpc_code` and `reason_code` say why).
+    Calls that are safe to repeat (reads, the kill switch, and SubmitOrder, idempotent by client_order_id) are
+    retried on UNAVAILABLE and DEADLINE_EXCEEDED under `retry`; by default one call, retries included, stays
+    within `timeout`. `retries` counts the retries made. Setting `interrupt` ends the waiting between
+    retries (a stopping daemon); `until` (a `time.monotonic()` instant) cuts every call's budget (a shutdown
+    deadline).
     """
 
-    def __init__(self, target: str, token: str, *, timeout: float = 10.0) -> None:
-        self._channel: Any = grpc.insecure_channel(target)
+    def __init__(
+        self,
+        target: str,
+        token: str,
+        *,
+        timeout: float = 10.0,
+        retry: RetryPolicy | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._channel: Any = grpc.insecure_channel(target, options=_CHANNEL_OPTIONS)
         self._metadata = (("authorization", f"Bearer {token}"),)
-        self._timeout = timeout
+        self.retry = retry or RetryPolicy(total_seconds=timeout, attempt_seconds=timeout)
+        self._rng = rng or random.Random()
         self._calls: dict[str, Callable[..., Any]] = {}
+        self.retries = 0
+        self.interrupt: threading.Event | None = None
+        self.until: float | None = None
 
     def close(self) -> None:
         """Closes the channel."""
@@ -286,7 +315,8 @@ class GatewayClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _call(self, method: str, request: Any, response: type[Resp]) -> Resp:
+    def _call(self, method: str, request: Any, response: type[Resp], *, retry: bool = True) -> Resp:
+        """One unary call; with `retry`, retryable failures are tried again under the policy."""
         call = self._calls.get(method)
         if call is None:
             call = self._channel.unary_unary(
@@ -295,10 +325,29 @@ class GatewayClient:
                 response_deserializer=cast(Any, response).FromString,
             )
             self._calls[method] = call
-        try:
-            return cast(Resp, call(request, metadata=self._metadata, timeout=self._timeout))
-        except grpc.RpcError as error:
-            raise _error(cast(_RpcError, error)) from None
+        policy = self.retry
+        end = time.monotonic() + policy.total_seconds
+        if self.until is not None:
+            end = min(end, self.until)
+        attempt = 0
+        while True:
+            timeout = max(0.05, min(policy.attempt_seconds, end - time.monotonic()))
+            try:
+                return cast(Resp, call(request, metadata=self._metadata, timeout=timeout))
+            except grpc.RpcError as error:
+                failure = _error(cast(_RpcError, error))
+            if not retry or not retryable(failure) or attempt + 1 >= policy.max_attempts:
+                raise failure from None
+            pause = policy.delay(attempt, self._rng)
+            if time.monotonic() + pause >= end:
+                raise failure from None  # the budget would run out before the next attempt could start
+            interrupt = self.interrupt
+            if interrupt is not None and interrupt.wait(pause):
+                raise failure from None
+            if interrupt is None:
+                time.sleep(pause)
+            attempt += 1
+            self.retries += 1
 
     def submit(self, intent: OrderIntent) -> SubmitResult:
         """Submits an order; the same intent again comes back with `duplicate=True` and nothing is resent."""
@@ -310,13 +359,18 @@ class GatewayClient:
     def replace(self, client_order_id: str, replacement: OrderIntent) -> SubmitResult:
         """Replaces the working order `client_order_id` by `replacement` (its own new client order id)."""
         request = pb.ReplaceOrderRequest(client_order_id=client_order_id, replacement=replacement.to_wire())
-        reply = self._call("ReplaceOrder", request, pb.SubmitOrderResponse)
+        # Not repeated: a lost answer may hide a replace that happened; the caller reads the order instead.
+        reply = self._call("ReplaceOrder", request, pb.SubmitOrderResponse, retry=False)
         return SubmitResult(RemoteOrder.from_wire(reply.order), reply.duplicate)
 
     def cancel(self, client_order_id: str) -> RemoteOrder:
         """Cancels an open order (allowed with the kill switch on) and returns it."""
+        # Not repeated: a repeat after a cancel that happened answers NOT_OPEN; the caller reads the order.
         reply = self._call(
-            "CancelOrder", pb.CancelOrderRequest(client_order_id=client_order_id), pb.OrderResponse
+            "CancelOrder",
+            pb.CancelOrderRequest(client_order_id=client_order_id),
+            pb.OrderResponse,
+            retry=False,
         )
         return RemoteOrder.from_wire(reply.order)
 
@@ -325,9 +379,10 @@ class GatewayClient:
         reply = self._call("GetOrder", pb.GetOrderRequest(client_order_id=client_order_id), pb.OrderResponse)
         return RemoteOrder.from_wire(reply.order)
 
-    def orders(self, *, open_only: bool = False) -> list[RemoteOrder]:
-        """Every order (or only the open ones), sorted by client order id."""
-        reply = self._call("ListOrders", pb.ListOrdersRequest(open_only=open_only), pb.ListOrdersResponse)
+    def orders(self, *, open_only: bool = False, retry: bool = True) -> list[RemoteOrder]:
+        """Every order (or only the open ones), sorted by client order id (`retry=False`: one attempt)."""
+        request = pb.ListOrdersRequest(open_only=open_only)
+        reply = self._call("ListOrders", request, pb.ListOrdersResponse, retry=retry)
         return [RemoteOrder.from_wire(order) for order in reply.orders]
 
     def positions(self) -> dict[str, Decimal]:
@@ -339,9 +394,9 @@ class GatewayClient:
         """On: every new order is refused (`LimitRejectedError`, code `KILL_SWITCH`); cancels still pass."""
         return self._call("SetKillSwitch", pb.SetKillSwitchRequest(on=on), pb.SetKillSwitchResponse).on
 
-    def health(self) -> GatewayHealth:
-        """Whether the gateway takes new orders, and why not."""
-        reply = self._call("Health", pb.HealthRequest(), pb.HealthResponse)
+    def health(self, *, retry: bool = True) -> GatewayHealth:
+        """Whether the gateway takes new orders, and why not (`retry=False`: one attempt, for polling)."""
+        reply = self._call("Health", pb.HealthRequest(), pb.HealthResponse, retry=retry)
         return GatewayHealth(
             status=reply.status,
             kill_switch=reply.kill_switch,

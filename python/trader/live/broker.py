@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from trader.engine.broker import BacktestBroker
 from trader.journal import JournalKind
 
 if TYPE_CHECKING:
     from trader.data import Bars
+    from trader.engine.resting_stops import RestingStops, StopOrder
     from trader.strategies.base import Strategy
     from trader.strategies.order_request import OrderRequest
 
@@ -29,6 +31,19 @@ class LiveBroker(BacktestBroker):
     gate: Gate | None = None
     warming_up: bool = False
     series: dict[str, Bars] | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.stop_prices: dict[str, Decimal] = {}
+        """Risk's stop orders (client order id -> stop price), for the decisions the daemon reports."""
+
+    def watch_stops(self, stops: RestingStops) -> None:
+        """List the stop orders of `stops` among the decisions (risk's stops, bound after construction)."""
+        stops.on_order = self._stop_order
+
+    def _stop_order(self, order: StopOrder) -> None:
+        self.stop_prices[order.client_order_id] = order.stop_price
+        super()._stop_order(order)
 
     def bind_series(self, series: dict[str, Bars]) -> None:
         """The live bar store (the replay feed's, refreshed in place)."""

@@ -33,7 +33,8 @@ def _print_status(status: dict[str, Any]) -> None:
         f"cash {status['cash']})",
         f"trading     {'yes' if c['trading'] else 'NO'}; kill switch {'ON' if c['kill_switch'] else 'off'}; "
         f"breaker {'TRIPPED: ' + str(breaker['detail']) if breaker['tripped'] else 'closed'}"
-        + (f"; paused by {c['paused']['by']}: {c['paused']['reason']}" if c["paused"] else ""),
+        + (f"; paused by {c['paused']['by']}: {c['paused']['reason']}" if c["paused"] else "")
+        + (f"; HELD, {c['stream_lag']}" if c.get("stream_lag") else ""),
         f"reconcile   {status['reconciliation']['outcome']} (policy {status['reconciliation']['policy']})",
     ]
     lines += [
@@ -254,10 +255,13 @@ def _run(
         from trader.live.dashboard import Dashboard
 
         output = Dashboard()
+    runner = Daemon(cfg, state, output)
     try:
-        code = Daemon(cfg, state, output).run()
+        code = runner.run()
     finally:
         output.close()
+    if runner.exit_message is not None:  # stopped, but something is left undone: one line, its own exit code
+        typer.echo(runner.exit_message, err=True)
     if code:
         raise typer.Exit(code)
 

@@ -45,6 +45,12 @@ class DaemonConfig(BaseModel):
     """Risk config file: orders pass RiskManager, and its breaker section drives the breaker."""
     breaker: dict[str, Any] | None = None
     """BreakerConfig fields over the risk config's own breaker section (a [breaker] table in TOML)."""
+    stop_trail_interval: float | None = Field(default=None, gt=0, allow_inf_nan=False)
+    """Seconds between trails of risk's resting stops on the feed's clock (the replay clock when replaying);
+    None: the risk config's `stops.live_update_seconds` (10 s by default)."""
+    stop_orders: Literal["venue", "emulated"] = "venue"
+    """Risk's stops rest at the venue as stop orders (they outlive a crash of the daemon), or `emulated` for a
+    venue that takes none: the daemon holds them and sends a market exit when a price reaches one."""
     on_shutdown: Literal["cancel", "keep"] = "cancel"
     """Open orders at a graceful shutdown: cancel them, or leave them working at the venue."""
     reconcile: Literal["adopt", "flatten", "alert"] = "alert"
@@ -53,6 +59,14 @@ class DaemonConfig(BaseModel):
     """`host:port` of a trader-gateway to trade through (its venue: Alpaca); None: the embedded SimVenue."""
     gateway_token_file: Path | None = None
     """The file holding that gateway's bearer token (required with `gateway`)."""
+    gateway_retry_seconds: float = Field(default=15.0, gt=0, le=600, allow_inf_nan=False)
+    """Budget of one gateway call, retries included (UNAVAILABLE/DEADLINE_EXCEEDED, calls safe to repeat)."""
+    stream_lag_events: int = Field(default=500, ge=1)
+    """Gateway events the daemon may trail the gateway's head by before it takes no new risk."""
+    stream_lag_seconds: float = Field(default=30.0, gt=0, allow_inf_nan=False)
+    """How long the daemon may stay behind the gateway (or unable to reach it) before it takes no new risk."""
+    stream_batch: int = Field(default=1000, ge=1)
+    """Most gateway events booked per tick: a burst is worked off over several ticks, a tick stays short."""
     stop_at_replay_end: bool = True
     duration: float | None = Field(default=None, gt=0)
     """Stop after this many wall seconds (demos, tests)."""

@@ -13,6 +13,7 @@ from trader.live.reconcile import TERMINAL
 from trader.risk import BreakerObservation, BreakerState, EmergencyCircuitBreaker, RiskConfig
 
 if TYPE_CHECKING:
+    from trader.engine.risk_gate import RiskGate
     from trader.execution.embedded import EmbeddedGateway
     from trader.live.state_dir import StateDir
     from trader.portfolio import Portfolio
@@ -38,9 +39,9 @@ class Hold:
 class LiveTradingController:
     """Coordinates gateway, breaker, progression and the operator; every transition is journaled with who.
 
-    Order gate, in order: not reconciled -> refused; paused -> refused; breaker tripped -> only orders that
-    reduce a position pass (fail closed, exits stay possible). The gateway's kill switch sits below all this
-    and refuses every new order on its own.
+    Order gate, in order: not reconciled -> refused; paused -> refused; breaker tripped, or the gateway's
+    event stream lagging (the venue's news is stale) -> only orders that reduce a position pass (fail closed,
+    exits stay possible). The gateway's kill switch sits below all this and refuses every new order.
     """
 
     def __init__(
@@ -58,14 +59,31 @@ class LiveTradingController:
         self.gateway = gateway
         self.portfolio = portfolio
         self.breaker = EmergencyCircuitBreaker(risk)
-        self.breaker_state = BreakerState()
+        self.risk_gate: RiskGate | None = None
+        """Risk's guard, when risk is on: its breaker state is then the one both trip, read and recover."""
+        self._breaker_state = BreakerState()
         self.breaches = 0
         self.mode = mode
         self.paused: Hold | None = None
         self.unreconciled: Hold | None = None
+        self.lagging: Hold | None = None
+        """Set by the stream-lag guard while the daemon trails the gateway's events; lifted when caught up."""
         self.kill_switch = False
         self.high_water = portfolio.equity()
         self._flatten_seq = 0
+
+    @property
+    def breaker_state(self) -> BreakerState:
+        """The breaker's state: risk's guard's own when it runs (one state for the health monitor's triggers,
+        the book's, the operator's), else the controller's."""
+        return self._breaker_state if self.risk_gate is None else self.risk_gate.breaker
+
+    @breaker_state.setter
+    def breaker_state(self, state: BreakerState) -> None:
+        if self.risk_gate is None:
+            self._breaker_state = state
+        else:
+            self.risk_gate.breaker = state
 
     # --- the gate -----------------------------------------------------------------------------------
 
@@ -77,6 +95,8 @@ class LiveTradingController:
         if self.breaker_state.tripped and not self._reduces(request):
             trigger = self.breaker_state.trigger
             return f"breaker tripped ({'?' if trigger is None else trigger.kind.value}): only exits pass"
+        if self.lagging is not None and not self._reduces(request):
+            return f"{self.lagging.reason}: only exits pass"
         return None
 
     def _reduces(self, request: OrderRequest) -> bool:
@@ -86,7 +106,26 @@ class LiveTradingController:
 
     @property
     def trading(self) -> bool:
-        return not (self.unreconciled or self.paused or self.kill_switch or self.breaker_state.tripped)
+        return not (
+            self.unreconciled or self.paused or self.lagging or self.kill_switch or self.breaker_state.tripped
+        )
+
+    def hold_for_lag(self, reason: str) -> None:
+        """The event stream fell behind (health monitor): reduce-only until it catches up (journaled)."""
+        self.lagging = Hold("health", reason, _now().isoformat())
+        self.journal.append(
+            JournalKind.MODE_CHANGE, {"event": "stream_lag_hold", "reason": reason}, ts=_now(), actor="health"
+        )
+
+    def release_lag(self, reason: str) -> None:
+        """The event stream caught up: new risk allowed again (journaled)."""
+        self.lagging = None
+        self.journal.append(
+            JournalKind.MODE_CHANGE,
+            {"event": "stream_lag_resumed", "reason": reason},
+            ts=_now(),
+            actor="health",
+        )
 
     # --- overrides ----------------------------------------------------------------------------------
 
@@ -132,11 +171,13 @@ class LiveTradingController:
         if present != self.kill_switch:
             self.set_kill_switch(present, "file", "flag file")
 
-    def cancel_open(self, who: str, symbol: str | None = None) -> list[str]:
-        """Cancel every open order (of `symbol`); cancels pass even with the kill switch on."""
+    def cancel_open(
+        self, who: str, symbol: str | None = None, *, keep: frozenset[str] = frozenset()
+    ) -> list[str]:
+        """Cancel every open order (of `symbol`) but those in `keep`; cancels pass with the kill switch on."""
         done = []
         for view in self.gateway.core.orders():
-            if view.status in TERMINAL:
+            if view.status in TERMINAL or view.client_order_id in keep:
                 continue
             if symbol is not None and view.symbol != symbol:
                 continue
@@ -194,6 +235,8 @@ class LiveTradingController:
                 ts=_now(),
                 actor=who,
             )
+            if self.risk_gate is not None:  # risk's stop shrinks by it, so the two never both sell past flat
+                self.risk_gate.sent(order_id, name, side, self.portfolio, _now())
             sent.append(order_id)
         self._manual(who, "flatten", symbol=symbol or "all", orders=sent)
         return sent
@@ -244,6 +287,7 @@ class LiveTradingController:
             if self.paused is None
             else {"by": self.paused.by, "reason": self.paused.reason, "since": self.paused.since},
             "unreconciled": None if self.unreconciled is None else self.unreconciled.reason,
+            "stream_lag": None if self.lagging is None else self.lagging.reason,
             "kill_switch": self.kill_switch,
             "breaker": {
                 "tripped": self.breaker_state.tripped,

@@ -7,7 +7,7 @@ import os
 import signal
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -19,6 +19,8 @@ from trader.engine.risk_gate import RiskGate
 from trader.errors import ModelError
 from trader.execution.embedded import EmbeddedGateway
 from trader.execution.embedded_config import BpsFee, InstrumentSpec, SimSettings, ZeroFee
+from trader.execution.errors import GatewayError
+from trader.execution.retry import RetryPolicy
 from trader.journal import FsyncPolicy, Journal, JournalKind, JournalOptions
 from trader.live.api import ApiServer, build_app
 from trader.live.broker import LiveBroker
@@ -28,6 +30,7 @@ from trader.live.controller import Hold, LiveTradingController
 from trader.live.epochs import archive, archived_orders, last_order_seq
 from trader.live.errors import DaemonError
 from trader.live.feeds import BarFeed, broker_feed
+from trader.live.guarding import LiveGuard, adopt_stops, bind_guard
 from trader.live.health import HealthMonitor, consecutive_losses
 from trader.live.loop import Stepper
 from trader.live.output import Output
@@ -37,6 +40,8 @@ from trader.live.replay import ReplayFeed
 from trader.live.snapshot import read_snapshot, write_snapshot
 from trader.live.state_dir import PidLock, StateDir
 from trader.live.status import build_snapshot, build_status
+from trader.live.stop_timer import TrailTimer
+from trader.live.stream_lag import StreamLagGuard
 from trader.models import Timeframe
 from trader.models.parsing import parse_model
 from trader.risk import RiskConfig
@@ -47,6 +52,11 @@ from trader.strategies import parse_assignments, resolve_strategy
 
 if TYPE_CHECKING:
     from trader.live.remote_gateway import RemoteGateway
+
+SHUTDOWN_GATEWAY_S = 3.0
+"""Of the 5 s shutdown budget, what the gateway calls (cancels, the last reads) may take, retries included."""
+EXIT_ORDERS_MAY_REMAIN = 3
+"""Exit code: stopped, but open orders may remain at the venue (the gateway could not cancel or confirm)."""
 
 
 @dataclass(slots=True)
@@ -72,6 +82,8 @@ class Daemon:
         """The gateway process traded through (`--gateway`), else None: the embedded SimVenue."""
         self.lag_record: list[float] | None = None
         """Every tick's lag in seconds when set (benches/daemon_loop.py); the monitor keeps recent ones."""
+        self.exit_message: str | None = None
+        """One line for the operator when the stop left something undone (open orders at the venue)."""
 
     # --- start ---------------------------------------------------------------------------------------
 
@@ -119,10 +131,24 @@ class Daemon:
             state, self.journal, self.gateway, self.portfolio, risk=self.risk_config
         )
         self.broker.gate = self.controller.gate
+        self.guard = None if risk_gate is None else self._bind_guard(risk_gate)
         self.progression = TradingProgression.open(state.root, journal=self.journal)
         self.controller.mode = phase_mode(self.progression.phase.value)
         self.health = HealthMonitor(config.speed)
-        self.stepper = Stepper(self.feed, self.strategy, self.broker, self.out, state.equity)
+        if self.remote is not None:
+            self.health.stream = StreamLagGuard(
+                config.stream_lag_events, config.stream_lag_seconds, time.monotonic()
+            )
+        guard = self.guard
+        self.stepper = Stepper(
+            self.feed,
+            self.strategy,
+            self.broker,
+            self.out,
+            state.equity,
+            trail_timer=None if guard is None else guard.timer,
+            emulator=None if guard is None else guard.emulator,
+        )
         self.snapshot_before = snapshot
 
     def _feed(self, resume: dict[str, int]) -> BarFeed:
@@ -154,7 +180,12 @@ class Daemon:
             raise DaemonError(f"--gateway {target}: give its bearer token with --gateway-token-file FILE")
         from trader.live.remote_gateway import RemoteGateway, read_token
 
-        self.remote = RemoteGateway(target, read_token(token_file))
+        budget = self.config.gateway_retry_seconds
+        retry = RetryPolicy(total_seconds=budget, attempt_seconds=min(5.0, budget))
+        self.remote = RemoteGateway(
+            target, read_token(token_file), retry=retry, batch=self.config.stream_batch
+        )
+        self.remote.remote_core.client.interrupt = self.flags.stop  # a stop cuts retries short
         return self.remote
 
     def _new_epoch(self) -> list[str]:
@@ -178,6 +209,11 @@ class Daemon:
             )
         lost = self._new_epoch()
         self.broker.gateway = self.controller.gateway = self.gateway
+        if self.guard is not None:  # risk's stops move to the new venue (placed afresh at the next step)
+            saved = self.guard.saved()
+            self.guard = self._bind_guard(self.guard.risk, self.guard.timer)
+            self.guard.stops.adopt(saved, [], self.state.journal, self.portfolio)
+            self.stepper.emulator = self.guard.emulator
         self.gateway.set_kill_switch(self.controller.kill_switch)
         self.strategy._seq = max(
             self.strategy._seq, last_order_seq(self.state.journal, self.strategy.strategy_id)
@@ -242,9 +278,10 @@ class Daemon:
         try:
             self._open()
             try:
-                return self._run_opened()
+                code = self._run_opened()
             finally:
                 self._close()
+            return EXIT_ORDERS_MAY_REMAIN if self.exit_message is not None else code
         finally:
             self.state.api.unlink(missing_ok=True)
             self._lock.release()
@@ -274,6 +311,7 @@ class Daemon:
         self.strategy.bind(self.broker)
         self.strategy.on_start()
         self._warmup()
+        self._adopt_stops()
         if self.discrepancies and self.config.reconcile == "flatten" and self.controller.unreconciled is None:
             self.controller.flatten("reconcile")
         token = self.state.api_token()
@@ -324,10 +362,13 @@ class Daemon:
                     next_refresh = began + self.config.data_refresh
                     if added:
                         self.out.event("data_refresh", added=added)
+                tripped_before = self.controller.breaker_state.tripped
                 self.stepper.step(self.feed.due())
                 if self.remote is not None:  # a real venue fills between bars too: book it as it comes
                     self.stepper.book(cast(list[GatewayEvent], self.remote.remote_core.news()))
-                self._observe()
+                    self._watch_stream(began)
+                self.stepper.trail()
+                self._observe(tripped_before)
                 self.last_tick = datetime.now(UTC)
                 key = (self.stepper.bars_processed, self.journal.head[0])
                 if key != written:  # an idle tick changes nothing worth a file write
@@ -348,7 +389,7 @@ class Daemon:
                 scheduled = now
             self.flags.stop.wait(max(0.0, scheduled - now))
 
-    def _observe(self) -> None:
+    def _observe(self, tripped_before: bool = True) -> None:
         trades = self.portfolio.trades.closed
         obs = self.health.observation(
             self.portfolio.equity(),
@@ -359,16 +400,61 @@ class Daemon:
         )
         self.health.gateway = self.gateway.core.halted or "ok"
         tripped = self.controller.observe(obs)
+        trigger = self.controller.breaker_state.trigger
+        if tripped is None and not tripped_before and trigger is not None:  # risk's guard tripped it
+            self.controller.breaches += 1
+            tripped = trigger.detail
         if tripped is not None:
             self.out.event("breaker_tripped", detail=tripped)
+            if self.guard is not None:  # the trip cancelled every open order: risk's stops rest again at once
+                self.guard.risk.trail_stops(self.portfolio, self.broker.now, {})
             before = self.controller.mode
             phase = self.progression.demote(reason=f"breaker tripped: {tripped}", now=datetime.now(UTC))
             self.controller.mode = phase_mode(phase.value)
             if self.controller.mode != before:
                 self.out.event("demoted", before=before, after=self.controller.mode)
 
+    def _watch_stream(self, now: float) -> None:
+        """Hold new risk while the gateway's events are not booked (too far or too long behind); lift it when
+        caught up. Both journaled by the controller."""
+        guard, remote = self.health.stream, self.remote
+        if guard is None or remote is None:
+            return
+        position = remote.remote_core.position()
+        change = guard.observe(position.consumed, position.head, now)
+        if change is None:
+            return
+        if change.action == "hold":
+            self.controller.hold_for_lag(change.reason)
+            self.out.event("stream_lag_hold", reason=change.reason)
+        else:
+            self.controller.release_lag(change.reason)
+            self.out.event("stream_lag_resumed", reason=change.reason)
+
     def _write_snapshot(self, *, final: bool) -> None:
-        write_snapshot(self.state.snapshot, build_snapshot(self, final=final))
+        snapshot = build_snapshot(self, final=final)
+        if self.guard is not None:  # risk's stops, for the next run to adopt
+            snapshot = replace(snapshot, extra={**snapshot.extra, "stops": self.guard.saved()})
+        write_snapshot(self.state.snapshot, snapshot)
+
+    # --- risk's guard --------------------------------------------------------------------------------
+
+    def _bind_guard(self, risk: RiskGate, timer: TrailTimer | None = None) -> LiveGuard:
+        """Risk's guard on the daemon's venue; the controller's breaker is from then on risk's one state."""
+        self.controller.risk_gate = risk
+        config, journal = self.config, self.journal
+        return bind_guard(
+            risk, self.gateway, journal, self.feed.symbols, config, self.risk_config, self.broker, timer
+        )
+
+    def _adopt_stops(self) -> None:
+        """Take over the stops the last run left (at the venue or in the snapshot), never placing a second."""
+        if self.guard is not None:
+            found = adopt_stops(
+                self.guard, self.snapshot_before, self.gateway, self.state, self.portfolio, self.broker.now
+            )
+            if found["adopted"] or found["canceled"]:
+                self.out.event("stops_adopted", **found)
 
     # --- stop ----------------------------------------------------------------------------------------
 
@@ -379,9 +465,11 @@ class Daemon:
         if api is not None:  # no request may reach the books while they are being closed
             api.stop()
         with self.lock:
-            canceled: list[str] = []
-            if self.config.on_shutdown == "cancel":
-                canceled = self.controller.cancel_open("shutdown")
+            if self.remote is not None:  # retries now run against the shutdown deadline, not the stop flag
+                client = self.remote.remote_core.client
+                client.interrupt = None
+                client.until = began + SHUTDOWN_GATEWAY_S
+            canceled, kept_open, left_open, why = self._settle_open_orders()
             self.journal.append(
                 JournalKind.RUN_END,
                 {
@@ -389,7 +477,10 @@ class Daemon:
                     "equity": format(self.portfolio.equity(), "f"),
                     "cash": format(self.portfolio.cash, "f"),
                     "canceled": canceled,
-                    "kept_open": self.gateway.core.open_order_count,
+                    "kept_open": kept_open,
+                    "protective_stops": sorted(self._protective_stops()),
+                    "left_open": left_open,
+                    "left_open_reason": why,
                     "fills": len(self.portfolio.effects),
                 },
                 ts=datetime.now(UTC),
@@ -402,13 +493,50 @@ class Daemon:
         closer = getattr(self.feed, "close", None)
         if closer is not None:  # a live stream: disconnect
             closer()
+        if why is not None:
+            orders = ", ".join(left_open) or "unknown"
+            self.exit_message = (
+                f"daemon stopped, but open orders may remain at the venue: {orders} ({why}); "
+                "check them at the venue or restart the daemon to reconcile"
+            )
         self.out.event(
             "stopped",
             reason=self.flags.reason or "stopped",
             seconds=round(time.monotonic() - began, 3),
             state_dir=str(self.state.root),
             journal=str(self.state.journal),
+            left_open=left_open,
         )
+
+    def _settle_open_orders(self) -> tuple[list[str], int | None, list[str], str | None]:
+        """Cancel (per policy) and count what stays open: (canceled, kept open, left open, why left open).
+
+        A remote gateway that stops answering cannot cancel or tell what is open: the orders open when last
+        seen are reported as possibly left at the venue, with the reason, instead of failing the stop.
+        """
+        canceled: list[str] = []
+        # Risk's stops stay at the venue: they protect the positions the daemon keeps while it is down, and
+        # the next start adopts them (a crash leaves them there too).
+        protective = self._protective_stops()
+        try:
+            if self.config.on_shutdown == "cancel":
+                canceled = self.controller.cancel_open("shutdown", keep=protective)
+            kept_open = self.gateway.core.open_order_count - len(protective)
+        except GatewayError as exc:
+            known = [] if self.remote is None else self.remote.remote_core.last_known_open()
+            left = [v.client_order_id for v in known if v.client_order_id not in canceled]
+            return canceled, None, left, f"gateway {self.config.gateway} unreachable: {exc}"
+        if self.config.on_shutdown == "cancel" and kept_open > 0:  # a cancel the venue refused or lost
+            known = [] if self.remote is None else self.remote.remote_core.last_known_open()
+            left = [v.client_order_id for v in known if v.client_order_id not in canceled]
+            return canceled, kept_open, left, f"{kept_open} order(s) still open after the cancels"
+        return canceled, kept_open, [], None
+
+    def _protective_stops(self) -> frozenset[str]:
+        """Risk's stop orders resting at the venue now (none with risk off)."""
+        risk = self.broker.risk
+        stops = None if risk is None else risk.stops
+        return frozenset() if stops is None else stops.resting_ids
 
     # --- the API's side (runs in the server thread) ---------------------------------------------------
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from trader.live.stream_lag import StreamLagGuard
 from trader.risk import BreakerObservation
 
 
@@ -26,6 +27,8 @@ class HealthMonitor:
     api_errors: int = 0
     data_age_s: float | None = None
     gateway: str = "ok"
+    stream: StreamLagGuard | None = None
+    """With a remote gateway: how far the daemon trails its event sequence (a hold takes no new risk)."""
 
     def tick(self, lag_s: float) -> None:
         self.ticks += 1
@@ -59,6 +62,7 @@ class HealthMonitor:
             "loop_lag_ms_max": round(lags[-1], 3) if lags else None,
             "data_age_s": None if self.data_age_s is None else round(self.data_age_s, 1),
             "gateway": self.gateway,
+            "stream": None if self.stream is None else self.stream.describe(),
         }
 
 

@@ -1,21 +1,24 @@
-"""One decision pass over released bars: venue fills, then the mark, then the strategy (as in a backtest)."""
+"""One decision pass over released bars: venue fills, mark, risk's guard, strategy (as in a backtest)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from trader._core import GatewayEvent
-from trader.journal import JournalKind
+from trader.engine.booking import book_events
 from trader.live.reconcile import session_fill
 from trader.strategies.bar import Bar
 
 if TYPE_CHECKING:
     from trader.live.broker import LiveBroker
+    from trader.live.emulated_stops import EmulatingCore
     from trader.live.feeds import BarFeed
     from trader.live.output import Output
     from trader.live.replay import Due
+    from trader.live.stop_timer import TrailTimer
     from trader.strategies.base import Strategy
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -29,13 +32,28 @@ def _iso(ns: int) -> str:
 class Stepper:
     """The per-tick work. Bars released together and closing at the same time form one step, exactly like the
     backtest loop: each symbol's bar goes to the venue (fills booked), the ledger is marked at the closes,
-    and only then does the strategy see the bars. Identical order, identical fills: that is what makes a
-    paper run comparable to its backtest."""
+    risk's guard moves SAFE_MODE and the breaker and keeps its stops resting, and only then does the
+    strategy see the bars. Identical order, identical fills: that is what makes a paper run comparable to
+    its backtest.
 
-    def __init__(
-        self, feed: BarFeed, strategy: Strategy, broker: LiveBroker, out: Output, equity_path: Path
+    Risk's stops trail on `trail_timer` (the feed's clock) rather than every bar: at a step whose close is
+    due, and between bars at the latest closes (`trail`). With an `emulator` (a venue without stop orders)
+    each bar's range is also checked against the stops it holds, right after the venue's own matching.
+    """
+
+    def __init__(  # noqa: PLR0917 -- the daemon's parts this step joins
+        self,
+        feed: BarFeed,
+        strategy: Strategy,
+        broker: LiveBroker,
+        out: Output,
+        equity_path: Path,
+        trail_timer: TrailTimer | None = None,
+        emulator: EmulatingCore | None = None,
     ) -> None:
         self.feed = feed
+        self.trail_timer = trail_timer
+        self.emulator = emulator
         self.strategy = strategy
         self.broker = broker
         self.out = out
@@ -48,6 +66,8 @@ class Stepper:
             self._equity.write(EQUITY_HEADER)
         self._decisions_seen = 0
         self._last_mark: int | None = None
+        self._price_ns = self._trailed_ns = -1
+        """Feed-clock stamps of the newest prices seen, and of those the stops were last trailed to."""
 
     def close(self) -> None:
         self._equity.close()
@@ -72,18 +92,55 @@ class Stepper:
             ts = self._last_mark + 1
         self._last_mark = ts
         broker.now_ts = ts
-        on_bar = broker.gateway.core.on_bar
+        on_bar, emulator = broker.gateway.core.on_bar, self.emulator
         closes: dict[str, float] = {}
         bars = [self._bar(d) for d in group]
         for bar in bars:
             events = on_bar(bar.symbol, ts, bar.open, bar.high, bar.low, bar.close, bar.volume)
             if events:
                 self._book(events)
+            if emulator is not None:
+                emulator.watch(bar.symbol, bar.low, bar.high, broker.now)
             closes[bar.symbol] = bar.close
         equity = portfolio.mark(ts, closes)
         curve = portfolio.curve
         self._equity.write(f"{_iso(ts)},{equity!r},{curve.gross_exposure[-1]!r},{curve.net_exposure[-1]!r}\n")
+        risk, timer = broker.risk, self.trail_timer
+        if risk is not None and timer is not None:
+            seen = self._price_ns = group[-1].close_ts  # the feed's clock when these bars became visible
+            if timer.due(seen):
+                self._trailed_ns = seen
+                self._trailing(seen, lambda: risk.guard(portfolio, broker.now, closes, trail=True))
+            else:
+                risk.guard(portfolio, broker.now, closes, trail=False)
         self._decide(group, bars)
+
+    def trail(self) -> None:
+        """Between bars: once the interval has passed on the feed's clock, trail risk's stops to the latest
+        prices seen, when one came after the last trail (a bar whose step was not due); a new bar's step
+        trails by the same timer. A price already trailed to is not trailed to again: a replay then moves
+        its stops exactly as its backtest does."""
+        broker, timer = self.broker, self.trail_timer
+        risk = broker.risk
+        if risk is None or timer is None or risk.stops is None or not risk.stops.states:
+            return
+        if self._price_ns <= self._trailed_ns:
+            return
+        now = self.feed.clock.now_ns()
+        if timer.due(now):
+            self._trailed_ns = self._price_ns
+            prices = {symbol: close for symbol, (_, close) in self.last_bar.items()}
+            self._trailing(now, lambda: risk.trail_stops(broker.portfolio, broker.now, prices))
+
+    def _trailing(self, clock_ns: int, trail: Callable[[], None]) -> None:
+        """Run one trail; tell the output which stops it moved, and when by the feed's clock."""
+        stops = self.broker.risk.stops if self.broker.risk is not None else None
+        before = {} if stops is None else {s: st.stop for s, st in stops.states.items()}
+        trail()
+        after = {} if stops is None else {s: st.stop for s, st in stops.states.items()}
+        moved = {s: format(v, "f") for s, v in sorted(after.items()) if before.get(s) not in (None, v)}
+        if moved:
+            self.out.event("stop_trailed", clock=_iso(clock_ns), clock_ns=clock_ns, stops=moved)
 
     def _bar(self, d: Due) -> Bar:
         """The due bar, read from the columns once for both the venue and the strategy."""
@@ -117,31 +174,17 @@ class Stepper:
             self._decide([d], [self._bar(d)])
 
     def book(self, events: list[GatewayEvent]) -> None:
-        """Book venue events that came between bars (a remote venue fills on its own clock)."""
+        """Book venue events that came between bars (a remote venue fills on its own clock); a fill gets
+        its stop (or its stop resized) at once, not at the next bar."""
         if events:
             self._book(events)
+            risk = self.broker.risk
+            if risk is not None and any(event.fill is not None for event in events):
+                risk.trail_stops(self.broker.portfolio, self.broker.now, {})
 
     def _book(self, events: list[GatewayEvent]) -> None:
-        broker = self.broker
-        journal, stamp = broker.journal, broker.now
-        for event in events:
-            view = event.fill
-            if view is None:
-                kind = JournalKind.GATEWAY_REJECT if event.kind == "rejected" else JournalKind.GATEWAY_ACK
-                payload = {
-                    "client_order_id": event.client_order_id,
-                    "event": event.kind,
-                    "status": event.status,
-                    "detail": event.detail,
-                }
-                journal.append(kind, payload, ts=stamp)
-                continue
-            fill = session_fill(view)
-            journal.append(JournalKind.FILL, fill, ts=stamp)
-            stop = broker.stops.get(fill.client_order_id)
-            risk_per_unit = None if stop is None else abs(fill.price - stop)
-            broker.portfolio.apply_fill(fill, risk_per_unit=risk_per_unit or None)
-            self.strategy.on_fill(fill)
+        # Fill ids made unique across venue restarts (`session_fill`); otherwise the backtest's booking.
+        for fill in book_events(events, self.strategy, self.broker, to_fill=session_fill):
             self.out.event(
                 "fill",
                 client_order_id=fill.client_order_id,
@@ -156,6 +199,7 @@ class Stepper:
         decisions = self.broker.decisions
         for d in decisions[self._decisions_seen :]:
             self.signals[d.symbol] = f"{d.side} ({d.status})"
+            stop = self.broker.stop_prices.pop(d.client_order_id, None)
             self.out.event(
                 "decision",
                 client_order_id=d.client_order_id,
@@ -165,5 +209,6 @@ class Stepper:
                 reason=d.reason,
                 status=d.status,
                 bar=_iso(d.ts),
+                **({} if stop is None else {"order_type": "stop", "stop_price": format(stop, "f")}),
             )
         self._decisions_seen = len(decisions)

@@ -6,11 +6,16 @@ import os
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from trader.execution.errors import GatewayError
 from trader.live.reconcile import TERMINAL
 from trader.live.snapshot import Snapshot
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from trader._core import GatewayOrder
     from trader.live.daemon import Daemon
+    from trader.live.remote_gateway import OrderView
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _LAST_NS = 253_402_300_799 * 1_000_000_000  # 9999-12-31T23:59:59Z
@@ -24,6 +29,17 @@ def _iso(ns: int | None) -> str | None:
 
 
 def open_orders(daemon: Daemon) -> list[dict[str, str]]:
+    """The venue's open orders; with a remote gateway that does not answer, those open when last seen."""
+    remote = daemon.remote
+    views: Sequence[GatewayOrder | OrderView]
+    if remote is None:
+        views = daemon.gateway.core.orders()
+    else:
+        core = remote.remote_core
+        try:  # one attempt: this runs every tick and on every status request
+            views = core.orders(retry=False)
+        except GatewayError:
+            views = core.last_known_open()
     return [
         {
             "client_order_id": v.client_order_id,
@@ -33,7 +49,7 @@ def open_orders(daemon: Daemon) -> list[dict[str, str]]:
             "order_type": v.order_type,
             "status": v.status,
         }
-        for v in daemon.gateway.core.orders()
+        for v in views
         if v.status not in TERMINAL
     ]
 
@@ -116,6 +132,7 @@ def build_status(daemon: Daemon) -> dict[str, Any]:
             "round_trips": len(p.trades.closed),
         },
         "controller": daemon.controller.describe(),
+        "guard": None if daemon.guard is None else daemon.guard.describe(),
         "reconciliation": daemon.reconciliation,
         "health": daemon.health.describe(),
         "decisions": decisions,
