@@ -96,9 +96,18 @@ pub fn drive_bars<'py>(
         volume: volume.as_slice()?,
     };
     let n = columns.ts.len();
-    let lengths = [&columns.open, &columns.high, &columns.low, &columns.close, &columns.volume];
+    let lengths = [
+        &columns.open,
+        &columns.high,
+        &columns.low,
+        &columns.close,
+        &columns.volume,
+    ];
     if lengths.iter().any(|column| column.len() != n) {
-        return Err(invalid_input(py, format!("drive_bars: the columns of {symbol} differ in length")));
+        return Err(invalid_input(
+            py,
+            format!("drive_bars: the columns of {symbol} differ in length"),
+        ));
     }
     let state = (trade_from, cash, held, last_marked);
     run(py, gateway, symbol, &columns, state, hooks, progress_every)
@@ -113,7 +122,8 @@ fn run<'py>(
     hooks: &Bound<'py, PyAny>,
     progress_every: usize,
 ) -> PyResult<()> {
-    let venue_symbol = Symbol::new(symbol.to_str()?).map_err(|e| invalid_input(py, e.to_string()))?;
+    let venue_symbol =
+        Symbol::new(symbol.to_str()?).map_err(|e| invalid_input(py, e.to_string()))?;
     let broker = hooks.getattr(intern!(py, "broker"))?;
     let seen = hooks.getattr(intern!(py, "seen"))?.cast_into::<PyDict>()?;
     let marks = hooks.getattr(intern!(py, "marks"))?.cast_into::<PyDict>()?;
@@ -121,7 +131,9 @@ fn run<'py>(
     let decide = hooks.getattr(intern!(py, "decide"))?;
     let bar_type = hooks.getattr(intern!(py, "bar_type"))?;
     let progress = hooks.getattr(intern!(py, "progress"))?;
-    let invalid_error = py.import("trader.execution.errors")?.getattr("InvalidOrderError")?;
+    let invalid_error = py
+        .import("trader.execution.errors")?
+        .getattr("InvalidOrderError")?;
     let now_ts = intern!(py, "now_ts");
     let n = bars.ts.len();
     let curve = Curve::of(&hooks.getattr(intern!(py, "curve"))?)?;
@@ -150,9 +162,14 @@ fn run<'py>(
             (cash, held) = book.call1((events,))?.extract()?;
         }
         if ts >= trade_from {
-            if last_marked.is_some_and(|last| ts <= last) || !(held == 0.0 || (c > 0.0 && c.is_finite())) {
+            if last_marked.is_some_and(|last| ts <= last)
+                || !(held == 0.0 || (c > 0.0 && c.is_finite()))
+            {
                 hooks.call_method1(intern!(py, "bad_mark"), (ts, c, last_marked))?;
-                return Err(invalid_input(py, format!("bar {i} of {symbol} cannot be marked")));
+                return Err(invalid_input(
+                    py,
+                    format!("bar {i} of {symbol} cannot be marked"),
+                ));
             }
             // The ledger's arithmetic, operation for operation: net and gross start at 0.0 and add the one
             // position's value, equity is cash plus net (cash alone when flat).
@@ -177,7 +194,13 @@ fn run<'py>(
 }
 
 /// The venue's bar: prices and volume read exactly, as `SimGateway.on_bar` reads float arguments.
-fn venue_bar(py: Python<'_>, symbol: &Symbol, ts: i64, [o, h, l, c]: [f64; 4], v: f64) -> PyResult<Bar> {
+fn venue_bar(
+    py: Python<'_>,
+    symbol: &Symbol,
+    ts: i64,
+    [o, h, l, c]: [f64; 4],
+    v: f64,
+) -> PyResult<Bar> {
     Ok(Bar {
         symbol: symbol.clone(),
         timestamp_ns: u64::try_from(ts)
