@@ -112,6 +112,17 @@ def streaming_ns_per_call(obj: object, stmt: str) -> float:
     return min(timeit.Timer(stmt, globals=env).repeat(5, number)) / number * 1e9
 
 
+def loop_ns_per_bar(make: Callable[[], object], pairs: list[tuple[float, float]]) -> float:
+    """Best-of-5 cost per bar of a Python loop feeding `pairs` to a fresh object's `update(price, volume)`."""
+
+    def run() -> None:
+        update = make().update  # type: ignore[attr-defined]
+        for price, volume in pairs:
+            update(price, volume)
+
+    return min(timeit.repeat(run, number=1, repeat=5)) / len(pairs) * 1e9
+
+
 def main() -> int:
     b = bars(N_BARS)
     print(
@@ -134,6 +145,16 @@ def main() -> int:
     print("|---|---:|")
     for name, (obj, stmt) in streaming_cases().items():
         print(f"| {name} | {streaming_ns_per_call(obj, stmt):.0f} |")
+    # The constant input above never moves the volume profile's price range (its O(1) path); on the walk the
+    # range moves on a good share of the bars and each move rebuilds the histogram. OBV, O(1) with the same
+    # call shape, gives the cost of the loop and the call themselves.
+    n_walk = 200_000
+    pairs = list(zip(b["close"][:n_walk].tolist(), b["volume"][:n_walk].tolist(), strict=True))
+    print(f"\n## Streaming on the walk: a Python loop of `update(close, volume)`, {n_walk:,} bars (ns/bar)\n")
+    print("| class | ns/bar, loop included |")
+    print("|---|---:|")
+    for name, make in (("VolumeProfile(30,24)", lambda: ti.VolumeProfile(30, 24)), ("OBV", ti.OBV)):
+        print(f"| {name} | {loop_ns_per_bar(make, pairs):.0f} |")
     return 0
 
 

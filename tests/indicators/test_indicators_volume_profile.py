@@ -45,14 +45,21 @@ def test_matches_the_reference_on_real_minute_bars(samples_dir: Path) -> None:
     assert vp.bin_volume[inside].sum() >= 0.7 * vp.bin_volume.sum()
 
 
+def same(a: float, b: float) -> bool:
+    return a == b or (np.isnan(a) and np.isnan(b))
+
+
 @settings(max_examples=50, deadline=None)
 @given(
     prices=st.lists(st.integers(min_value=100, max_value=140), min_size=2, max_size=80),
     seed=st.integers(min_value=0, max_value=1000),
+    fractional=st.booleans(),
 )
-def test_streaming_window_equals_batch_profile(prices: list[int], seed: int) -> None:
+def test_streaming_window_equals_batch_profile(prices: list[int], seed: int, fractional: bool) -> None:
     price = np.array(prices, dtype=float) / 4.0
-    volume = np.random.default_rng(seed).integers(1, 100, len(price)).astype(float)
+    rng = np.random.default_rng(seed)
+    # Fractional volumes: a float sum would depend on the order bars come and go in; the profile's must not.
+    volume = rng.random(len(price)) * 100 if fractional else rng.integers(1, 100, len(price)).astype(float)
     window = max(1, len(price) // 2)
     stream = ti.VolumeProfile(window, 8)
     for i in range(len(price)):
@@ -61,9 +68,28 @@ def test_streaming_window_equals_batch_profile(prices: list[int], seed: int) -> 
             assert np.isnan(poc)
             continue
         batch = ti.volume_profile(price[i + 1 - window : i + 1], volume[i + 1 - window : i + 1], 8)
-        assert poc == batch.poc or (np.isnan(poc) and np.isnan(batch.poc))
-        assert stream.value_area_low == batch.value_area_low or np.isnan(batch.value_area_low)
+        assert same(poc, batch.poc)
+        assert same(stream.poc, batch.poc)
+        assert same(stream.value_area_low, batch.value_area_low)
+        assert same(stream.value_area_high, batch.value_area_high)
         assert stream.bin_volume == list(batch.bin_volume)
+
+
+def test_bucket_volumes_do_not_depend_on_the_order_of_the_bars() -> None:
+    price = np.array([1.0, 1.0, 1.0, 2.0])
+    volume = np.array([0.1, 0.2, 0.3, 1.0])
+    assert 0.1 + 0.2 + 0.3 != 0.3 + 0.2 + 0.1  # a float sum would differ
+    forward = ti.volume_profile(price, volume, bins=2)
+    backward = ti.volume_profile(price[::-1].copy(), volume[::-1].copy(), bins=2)
+    assert list(forward.bin_volume) == list(backward.bin_volume)
+    # Volumes are summed exactly in units of 2^-32: off from 0.6 by less than one unit.
+    assert abs(forward.bin_volume[0] - 0.6) < 2.0**-32
+
+
+def test_bars_with_an_infinite_or_nan_input_are_not_counted() -> None:
+    vp = ti.volume_profile([1.0, np.inf, 3.0, np.nan, 2.0], [5.0, 9.0, 1.0, 4.0, np.nan], bins=2)
+    assert (vp.bin_edges[0], vp.bin_edges[-1]) == (1.0, 3.0)
+    assert list(vp.bin_volume) == [5.0, 1.0]
 
 
 def test_bad_bins_and_repr() -> None:
@@ -71,4 +97,6 @@ def test_bad_bins_and_repr() -> None:
         ti.volume_profile([1.0, 2.0], [1.0, 1.0], bins=0)
     with pytest.raises(IndicatorError, match="`window` must be >= 1, got 0"):
         ti.VolumeProfile(0)
+    with pytest.raises(IndicatorError, match="`window` must be <= 4294967296, got 4294967297"):
+        ti.VolumeProfile(2**32 + 1)
     assert repr(ti.VolumeProfile(30, 12)) == "VOLUME_PROFILE(30,12)"

@@ -1,4 +1,5 @@
-//! Criterion benchmarks of the batch kernels on a seeded 100k-bar random walk (ns/bar = time / 100k).
+//! Criterion benchmarks of the batch kernels, and of the streaming volume profile, on a seeded 100k-bar random
+//! walk (ns/bar = time / 100k).
 
 use std::hint::black_box;
 
@@ -83,9 +84,34 @@ fn kernels(cr: &mut Criterion) {
     g.finish();
 }
 
+/// The volume profile's `update` (the one streaming indicator that is not O(1) when the range moves): on the
+/// walk, where the window's range moves on a good share of the bars, and on a flat series, where it never does.
+fn streaming(cr: &mut Criterion) {
+    let (_, _, c, v) = bars();
+    let flat = vec![100.0; N];
+    let mut g = cr.benchmark_group("streaming");
+    g.throughput(Throughput::Elements(N as u64));
+    for (name, price) in [
+        ("volume_profile30x24_walk", &c),
+        ("volume_profile30x24_flat", &flat),
+    ] {
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                let mut vp = indicators::VolumeProfile::new(30, 24).unwrap();
+                let mut last = 0.0;
+                for (&p, &q) in black_box(price).iter().zip(&v) {
+                    last = vp.update(p, q);
+                }
+                last
+            })
+        });
+    }
+    g.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(20).measurement_time(std::time::Duration::from_secs(1));
-    targets = kernels
+    targets = kernels, streaming
 }
 criterion_main!(benches);

@@ -15,6 +15,30 @@ pub enum IndicatorError {
         /// The smallest accepted value.
         min: i64,
     },
+    /// An integer parameter (a window or count) is above its maximum.
+    #[error("{indicator}: parameter `{name}` must be <= {max}, got {value}")]
+    TooLarge {
+        /// Indicator name, e.g. `VOLUME_PROFILE`.
+        indicator: &'static str,
+        /// Parameter name, e.g. `window`.
+        name: &'static str,
+        /// The value given.
+        value: i64,
+        /// The largest accepted value.
+        max: i64,
+    },
+    /// A batch input holds more bars than the indicator takes in one call.
+    #[error("{indicator}: input `{name}` has {len} bars, more than the {max} one call takes")]
+    TooLong {
+        /// Indicator name.
+        indicator: &'static str,
+        /// The input array.
+        name: &'static str,
+        /// Its length.
+        len: usize,
+        /// The most bars accepted.
+        max: usize,
+    },
     /// MACD's fast period is not strictly below its slow period.
     #[error("{indicator}: parameter `fast` ({fast}) must be less than `slow` ({slow})")]
     FastNotBelowSlow {
@@ -68,6 +92,8 @@ impl IndicatorError {
     pub fn field(&self) -> &'static str {
         match self {
             Self::TooSmall { name, .. }
+            | Self::TooLarge { name, .. }
+            | Self::TooLong { name, .. }
             | Self::BadFloat { name, .. }
             | Self::LengthMismatch { name, .. }
             | Self::EmptyInput { name, .. } => name,
@@ -97,6 +123,42 @@ pub(crate) fn check_min(
         value,
         min,
     })
+}
+
+/// Checks an integer parameter against its maximum.
+pub(crate) fn check_max(
+    indicator: &'static str,
+    name: &'static str,
+    value: i64,
+    max: i64,
+) -> Result<(), IndicatorError> {
+    if value > max {
+        return Err(IndicatorError::TooLarge {
+            indicator,
+            name,
+            value,
+            max,
+        });
+    }
+    Ok(())
+}
+
+/// Checks that a batch input holds at most `max` bars.
+pub(crate) fn check_len_max(
+    indicator: &'static str,
+    name: &'static str,
+    len: usize,
+    max: usize,
+) -> Result<(), IndicatorError> {
+    if len > max {
+        return Err(IndicatorError::TooLong {
+            indicator,
+            name,
+            len,
+            max,
+        });
+    }
+    Ok(())
 }
 
 /// Checks that a float parameter is finite and not negative.

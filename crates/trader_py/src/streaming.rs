@@ -224,7 +224,8 @@ impl Vwap {
     }
 }
 
-/// Streaming volume profile over the last `window` bars (O(window + bins) per update).
+/// Streaming volume profile over the last `window` bars: O(1) per update while the window's price range holds,
+/// O(window + bins) when it moves; the value area is worked out when read (O(bins)).
 #[pyclass(name = "VolumeProfile", module = "trader._core")]
 #[derive(Debug)]
 pub struct VolumeProfile {
@@ -243,19 +244,19 @@ impl VolumeProfile {
 
     /// Feeds one bar and returns the point of control of the window (NaN until it is full).
     fn update(&mut self, price: f64, volume: f64) -> f64 {
-        self.inner.update(price, volume).poc
+        self.inner.update(price, volume)
     }
 
     /// The point of control of the last window.
     #[getter]
     fn value(&self) -> f64 {
-        self.inner.value().poc
+        self.inner.poc()
     }
 
     /// The point of control of the last window.
     #[getter]
     fn poc(&self) -> f64 {
-        self.inner.value().poc
+        self.inner.poc()
     }
 
     /// The lower edge of the 70% value area.

@@ -180,7 +180,8 @@ def volume_profile(close: ArrayLike, volume: ArrayLike, bins: int = 24) -> Volum
     """Volume per price bucket over the whole input, with the point of control and the 70% value area.
 
     `bins` equal buckets span the lowest to the highest price; the point of control is the centre of the
-    fullest bucket; bars with a NaN are skipped.
+    fullest bucket; bars with a NaN (or an infinite price) are skipped. Volumes are summed exactly in units of
+    2^-32, so the result does not depend on the order of the bars.
     """
     buckets = as_int("bins", bins)
     counts, low, high, poc, val, vah = _core.volume_profile(

@@ -3,7 +3,9 @@
 mod atr;
 mod bbands;
 mod stddev;
+mod trange;
 
-pub use atr::{Atr, TRange, atr, trange};
+pub use atr::{Atr, atr};
 pub use bbands::{BBands, BBandsOutput, bbands};
 pub use stddev::{StdDev, stddev};
+pub use trange::{TRange, trange};

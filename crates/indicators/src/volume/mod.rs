@@ -3,9 +3,13 @@
 mod mfi;
 mod obv;
 mod profile;
+mod profile_histogram;
+#[cfg(test)]
+mod profile_proptests;
 mod vwap;
 
 pub use mfi::{Mfi, mfi};
 pub use obv::{Obv, obv};
-pub use profile::{Profile, VALUE_AREA_SHARE, VolumeProfile, volume_profile};
+pub use profile::{VolumeProfile, volume_profile};
+pub use profile_histogram::{Profile, VALUE_AREA_SHARE};
 pub use vwap::{Vwap, vwap};
