@@ -305,6 +305,57 @@ impl VenueError {
     }
 }
 
+/// A journal record payload that cannot be decoded (see [`crate::record`]).
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum RecordError {
+    /// The payload ends before the field.
+    #[error("truncated at byte {at}: no room for `{field}`")]
+    Truncated {
+        /// Byte offset in the payload.
+        at: usize,
+        /// The field being read.
+        field: &'static str,
+    },
+    /// A tag byte names no known variant.
+    #[error("unknown `{field}` tag {tag} at byte {at}")]
+    UnknownTag {
+        /// The field being read.
+        field: &'static str,
+        /// The tag found.
+        tag: u8,
+        /// Byte offset in the payload.
+        at: usize,
+    },
+    /// A text field is not UTF-8.
+    #[error("`{field}` at byte {at} is not UTF-8 text")]
+    InvalidText {
+        /// The field being read.
+        field: &'static str,
+        /// Byte offset of the text.
+        at: usize,
+    },
+    /// A field decoded but is not a valid value (an id or symbol that fails validation).
+    #[error("`{field}`: {why}")]
+    Invalid {
+        /// The field.
+        field: &'static str,
+        /// What is wrong.
+        why: String,
+    },
+    /// Bytes left over after a complete record.
+    #[error("{extra} bytes after the end of the record")]
+    TrailingBytes {
+        /// How many.
+        extra: usize,
+    },
+    /// The first byte is neither the binary format's nor a JSON object's.
+    #[error("unknown record format byte {0:#04x}")]
+    UnknownFormat(u8),
+    /// A JSON record (from an older journal) that does not parse.
+    #[error("JSON record: {0}")]
+    Json(String),
+}
+
 /// What the gateway tells its callers (the gRPC/REST layer and the embedded Python client map these to codes).
 #[derive(Debug, Error)]
 pub enum GatewayError {

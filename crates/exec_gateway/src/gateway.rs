@@ -1,9 +1,9 @@
 //! The gateway: every order state change goes through here, write-ahead journaled, idempotent on client_order_id.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
+use foldhash::HashMap;
 
 use crate::clock::{Clock, SystemClock};
 use crate::error::{GatewayError, VenueError};
@@ -13,6 +13,7 @@ use crate::journal::{Journal, SyncPolicy};
 use crate::limits::LimitsConfig;
 use crate::money::{Price, Quantity};
 use crate::order::{ClientOrderId, Order, OrderEvent, OrderIntent, OrderStatus, Symbol};
+use crate::record::RecordRef;
 use crate::retry::{Backoff, RetryPolicy};
 use crate::venue::{Venue, VenueAck, VenueEvent};
 
@@ -47,23 +48,6 @@ impl Default for GatewayConfig {
             clock: Arc::new(SystemClock),
         }
     }
-}
-
-/// One journal record. The intent is written (and synced) before the venue sees it; venue events after.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(tag = "record", rename_all = "snake_case")]
-pub(crate) enum Record {
-    /// A new order (or a replacement of `replaces`) about to be sent.
-    Intent {
-        intent: OrderIntent,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        replaces: Option<ClientOrderId>,
-    },
-    /// Something the venue reported about an order.
-    Event {
-        client_order_id: ClientOrderId,
-        event: OrderEvent,
-    },
 }
 
 /// The answer to a submit: the order as it stands, and whether this was a repeat of an earlier submit.
@@ -102,7 +86,8 @@ pub struct Submitted {
 pub struct Gateway<V: Venue> {
     pub(crate) venue: V,
     pub(crate) journal: Journal,
-    pub(crate) orders: HashMap<ClientOrderId, Order>,
+    /// Boxed: a growing map moves 8 bytes per order, not the whole order.
+    pub(crate) orders: HashMap<ClientOrderId, Box<Order>>,
     /// In-flight or completed replacements: new id -> replaced id.
     pub(crate) replaces: HashMap<ClientOrderId, ClientOrderId>,
     pub(crate) positions: BTreeMap<Symbol, Quantity>,
@@ -148,7 +133,7 @@ impl<V: Venue> Gateway<V> {
         let mut results: Vec<Option<Result<Submitted, GatewayError>>> =
             Vec::with_capacity(intents.len());
         let mut to_send = Vec::new();
-        let mut admitted_ids = std::collections::HashSet::new();
+        let mut admitted_ids = foldhash::HashSet::default();
         for (index, intent) in intents.iter().enumerate() {
             // A repeat of an intent admitted earlier in this batch is not on disk yet: answer without resolving.
             let resolve = !admitted_ids.contains(&intent.client_order_id);
@@ -298,7 +283,7 @@ impl<V: Venue> Gateway<V> {
             }
         }
         self.poll_venue()?;
-        Ok(self.orders[id].clone())
+        Ok(Order::clone(&self.orders[id]))
     }
 
     /// Applies every event the venue has pushed since the last poll, then retries the reconciliation of orders
@@ -351,7 +336,7 @@ impl<V: Venue> Gateway<V> {
             self.commit()?;
         }
         Ok(Some(Submitted {
-            order: self.orders[id].clone(),
+            order: Order::clone(&self.orders[id]),
             duplicate: true,
         }))
     }
@@ -383,10 +368,7 @@ impl<V: Venue> Gateway<V> {
         intent: &OrderIntent,
         replaces: Option<&ClientOrderId>,
     ) -> Result<(), GatewayError> {
-        self.append(&Record::Intent {
-            intent: intent.clone(),
-            replaces: replaces.cloned(),
-        })?;
+        self.append(RecordRef::Intent { intent, replaces })?;
         self.insert_order(intent.clone(), replaces.cloned());
         Ok(())
     }
@@ -396,7 +378,7 @@ impl<V: Venue> Gateway<V> {
         if let Some(old) = replaces {
             self.replaces.insert(id.clone(), old);
         }
-        self.orders.insert(id, Order::new(intent));
+        self.orders.insert(id, Box::new(Order::new(intent)));
         self.open_orders += 1;
     }
 
@@ -466,7 +448,7 @@ impl<V: Venue> Gateway<V> {
             }
         }
         Ok(Submitted {
-            order: self.orders[id].clone(),
+            order: Order::clone(&self.orders[id]),
             duplicate: false,
         })
     }

@@ -34,12 +34,12 @@ impl<V: Venue> Gateway<V> {
 
     /// The order with this client order id.
     pub fn order(&self, id: &ClientOrderId) -> Option<&Order> {
-        self.orders.get(id)
+        self.orders.get(id).map(|order| &**order)
     }
 
     /// Every order, in no particular order.
     pub fn orders(&self) -> impl Iterator<Item = &Order> {
-        self.orders.values()
+        self.orders.values().map(|order| &**order)
     }
 
     /// Net position per symbol, the sum of all fills (zero positions are kept out).

@@ -1,16 +1,15 @@
 //! Applying venue facts to the gateway's orders: idempotent, journaled, fail-closed on anything that does not fit.
 
 use crate::error::GatewayError;
-use crate::gateway::{Gateway, Record};
+use crate::gateway::Gateway;
 use crate::money::Quantity;
 use crate::order::{ClientOrderId, Order, OrderEvent, OrderStatus};
+use crate::record::RecordRef;
 use crate::venue::Venue;
 
 impl<V: Venue> Gateway<V> {
-    pub(crate) fn append(&mut self, record: &Record) -> Result<(), GatewayError> {
-        let payload = serde_json::to_vec(record)
-            .map_err(|e| GatewayError::Halted(format!("cannot encode journal record: {e}")))?;
-        self.journal.append(&payload)?;
+    pub(crate) fn append(&mut self, record: RecordRef<'_>) -> Result<(), GatewayError> {
+        self.journal.append_with(|out| record.encode(out))?;
         Ok(())
     }
 
@@ -55,9 +54,9 @@ impl<V: Venue> Gateway<V> {
             return Ok(false);
         }
         self.apply_effects(id, was_open, event)?;
-        self.append(&Record::Event {
-            client_order_id: id.clone(),
-            event: event.clone(),
+        self.append(RecordRef::Event {
+            client_order_id: id,
+            event,
         })?;
         Ok(true)
     }

@@ -11,6 +11,7 @@ use crate::journal::read_records;
 use crate::limits::ReasonCode;
 use crate::matching::Bar;
 use crate::order::{OrderKind, Side, TimeInForce};
+use crate::record::JournalRecord;
 use crate::sim::{FaultConfig, SimConfig, SimVenue};
 
 pub(crate) fn id(text: &str) -> ClientOrderId {
@@ -69,11 +70,11 @@ pub(crate) fn faulty(faults: FaultConfig) -> SimVenue {
     })
 }
 
-pub(crate) fn journal_records(path: &Path) -> Vec<serde_json::Value> {
+pub(crate) fn journal_records(path: &Path) -> Vec<JournalRecord> {
     let payloads = read_records(path).unwrap();
     payloads
         .iter()
-        .map(|p| serde_json::from_slice(p).unwrap())
+        .map(|p| crate::record::decode(p).unwrap())
         .collect()
 }
 
@@ -113,8 +114,10 @@ fn the_intent_is_journaled_before_the_venue_is_called() {
     assert_eq!(gateway.order(&id("a")).unwrap().status(), OrderStatus::New);
     let records = journal_records(&path);
     assert_eq!(records.len(), 1);
-    assert_eq!(records[0]["record"], "intent");
-    assert_eq!(records[0]["intent"]["client_order_id"], "a");
+    assert!(
+        matches!(&records[0], JournalRecord::Intent { intent, .. } if intent.client_order_id == id("a")),
+        "{records:?}"
+    );
 }
 
 #[test]

@@ -1,6 +1,10 @@
 //! Validated identifiers: the client order id (the idempotency key) and the instrument symbol.
+//!
+//! Both are shared immutable text (`Arc<str>`): the gateway, the venue, the journal and every event hold the same
+//! id, so a copy is a reference-count increment rather than a new allocation per order and event.
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -9,15 +13,15 @@ use crate::error::OrderError;
 /// The idempotency key of an order, end to end (strategy -> gateway -> venue). 1..=128 printable ASCII chars.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct ClientOrderId(String);
+pub struct ClientOrderId(Arc<str>);
 
 impl ClientOrderId {
     /// Alpaca's limit on client order id length.
     pub const MAX_LEN: usize = 128;
 
     /// Validates `value` as a client order id.
-    pub fn new(value: impl Into<String>) -> Result<Self, OrderError> {
-        let value = value.into();
+    pub fn new(value: impl AsRef<str>) -> Result<Self, OrderError> {
+        let value = value.as_ref();
         let why = if value.is_empty() {
             Some("must not be empty")
         } else if value.len() > Self::MAX_LEN {
@@ -28,8 +32,11 @@ impl ClientOrderId {
             None
         };
         match why {
-            Some(why) => Err(OrderError::InvalidClientOrderId { value, why }),
-            None => Ok(Self(value)),
+            Some(why) => Err(OrderError::InvalidClientOrderId {
+                value: value.to_owned(),
+                why,
+            }),
+            None => Ok(Self(Arc::from(value))),
         }
     }
 
@@ -48,7 +55,7 @@ impl TryFrom<String> for ClientOrderId {
 
 impl From<ClientOrderId> for String {
     fn from(id: ClientOrderId) -> String {
-        id.0
+        id.0.as_ref().to_owned()
     }
 }
 
@@ -61,12 +68,12 @@ impl fmt::Display for ClientOrderId {
 /// An instrument symbol: `AAPL`, `BRK.B`, `BTC/USD`.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct Symbol(String);
+pub struct Symbol(Arc<str>);
 
 impl Symbol {
     /// Validates `value` as a symbol (upper-case letters, digits, `.`, `/`, `-`; at most 32 characters).
-    pub fn new(value: impl Into<String>) -> Result<Self, OrderError> {
-        let value = value.into();
+    pub fn new(value: impl AsRef<str>) -> Result<Self, OrderError> {
+        let value = value.as_ref();
         let valid_char =
             |b: u8| b.is_ascii_uppercase() || b.is_ascii_digit() || matches!(b, b'.' | b'/' | b'-');
         let why = if value.is_empty() {
@@ -79,8 +86,11 @@ impl Symbol {
             None
         };
         match why {
-            Some(why) => Err(OrderError::InvalidSymbol { value, why }),
-            None => Ok(Self(value)),
+            Some(why) => Err(OrderError::InvalidSymbol {
+                value: value.to_owned(),
+                why,
+            }),
+            None => Ok(Self(Arc::from(value))),
         }
     }
 
@@ -99,7 +109,7 @@ impl TryFrom<String> for Symbol {
 
 impl From<Symbol> for String {
     fn from(symbol: Symbol) -> String {
-        symbol.0
+        symbol.0.as_ref().to_owned()
     }
 }
 

@@ -103,18 +103,26 @@ impl Journal {
 
     /// Queues one record; nothing reaches the file until [`Journal::commit`].
     pub fn append(&mut self, payload: &[u8]) -> Result<(), JournalError> {
-        if payload.is_empty() || payload.len() > MAX_RECORD_LEN {
+        self.append_with(|out| out.extend_from_slice(payload))
+    }
+
+    /// Queues one record whose payload `encode` writes straight into the pending buffer (no copy per record).
+    pub fn append_with(&mut self, encode: impl FnOnce(&mut Vec<u8>)) -> Result<(), JournalError> {
+        let start = self.pending.len();
+        self.pending.extend_from_slice(&[0; HEADER_LEN]);
+        encode(&mut self.pending);
+        let len = self.pending.len() - start - HEADER_LEN;
+        if len == 0 || len > MAX_RECORD_LEN {
+            self.pending.truncate(start);
             return Err(JournalError::InvalidRecordLength {
                 path: self.path.clone(),
-                len: payload.len(),
+                len,
                 max: MAX_RECORD_LEN,
             });
         }
-        self.pending
-            .extend_from_slice(&(payload.len() as u32).to_le_bytes());
-        self.pending
-            .extend_from_slice(&crc32fast::hash(payload).to_le_bytes());
-        self.pending.extend_from_slice(payload);
+        let crc = crc32fast::hash(&self.pending[start + HEADER_LEN..]);
+        self.pending[start..start + 4].copy_from_slice(&(len as u32).to_le_bytes());
+        self.pending[start + 4..start + HEADER_LEN].copy_from_slice(&crc.to_le_bytes());
         self.pending_records += 1;
         Ok(())
     }

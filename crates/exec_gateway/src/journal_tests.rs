@@ -228,3 +228,32 @@ fn reading_for_inspection_neither_locks_nor_repairs() {
         "the file is left as it was"
     );
 }
+
+#[test]
+fn records_encoded_in_place_are_framed_like_appended_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("j.log");
+    let (mut journal, _, _) = Journal::open(&path, SyncPolicy::Fsync).unwrap();
+    for payload in payloads() {
+        journal
+            .append_with(|out| out.extend_from_slice(&payload))
+            .unwrap();
+    }
+    let err = journal.append_with(|_| {}).unwrap_err();
+    assert!(
+        matches!(err, JournalError::InvalidRecordLength { len: 0, .. }),
+        "{err}"
+    );
+    assert_eq!(
+        journal.commit().unwrap(),
+        payloads().len(),
+        "the empty one was dropped"
+    );
+    let framed: Vec<u8> = payloads().iter().flat_map(|p| encode_record(p)).collect();
+    assert_eq!(std::fs::read(&path).unwrap(), framed);
+    drop(journal);
+    assert_eq!(
+        Journal::open(&path, SyncPolicy::Fsync).unwrap().1,
+        payloads()
+    );
+}

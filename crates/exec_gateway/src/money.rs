@@ -129,12 +129,20 @@ fn fmt_raw(raw: i128, f: &mut fmt::Formatter<'_>) -> fmt::Result {
 
 /// Below 2^22 an f64's spacing is under 10^-9, so its rounding interval holds at most one multiple of 10^-9.
 const SHORTEST_FAST_LIMIT: f64 = 4_194_304.0;
+/// Below 2^53 every whole number is an f64 and an f64's spacing is at most 1.
+const INTEGER_EXACT_LIMIT: f64 = 9_007_199_254_740_992.0;
 
 /// The raw value of `x`'s shortest round-trip text when that text has at most 9 decimals, found without
 /// formatting: `k = round(x * 10^9)` is that text's raw value exactly when `k / 10^9` (correctly rounded) gives
 /// `x` back, because then `k * 10^-9` lies in `x`'s rounding interval, and below 2^22 no other number with 9
 /// or fewer decimals does, so the shortest text is that one. `None`: take the text route.
 fn shortest_raw(x: f64) -> Option<i128> {
+    if x.abs() >= SHORTEST_FAST_LIMIT && x.abs() < INTEGER_EXACT_LIMIT && x.fract() == 0.0 {
+        // A whole number below 2^53 (a bar's volume, say) prints as exactly its digits: no shorter text lies within
+        // its rounding interval (half a unit wide at most), and a shorter one would be another whole number.
+        #[allow(clippy::cast_possible_truncation)]
+        return Some(x as i128 * ONE_RAW);
+    }
     if x.is_nan() || x.abs() >= SHORTEST_FAST_LIMIT {
         return None; // NaN, infinities and large values: the text route says what is wrong or parses it
     }

@@ -20,6 +20,9 @@ proptest! {
         (0i64..5_000_000_000_000_000).prop_map(|k| k as f64 / 1e9),
         (0i64..10_000_000_000).prop_map(|k| k as f64 / 100.0),
         (-1e7..1e7f64),
+        // Whole numbers such as bar volumes, up to and past 2^53.
+        (-(1i64 << 54)..(1i64 << 54)).prop_map(|k| k as f64),
+        (0i64..100_000_000_000).prop_map(|k| (k * 1000) as f64),
     ]) {
         let by_text: Result<Price, MoneyError> = x.to_string().parse();
         match (Price::from_f64(x), by_text) {

@@ -44,9 +44,10 @@ pub struct UnknownName {
     pub expected: &'static str,
 }
 
-/// Each value's wire name (the serde names): the one table `Display` and `FromStr` read.
-const SIDE_NAMES: [(Side, &str); 2] = [(Side::Buy, "buy"), (Side::Sell, "sell")];
-const TIME_IN_FORCE_NAMES: [(TimeInForce, &str); 6] = [
+/// Each value's wire name (the serde names): the one table `Display` and `FromStr` read. The binary journal
+/// record stores a value as its place in this table, so the order here is part of that format.
+pub(crate) const SIDE_NAMES: [(Side, &str); 2] = [(Side::Buy, "buy"), (Side::Sell, "sell")];
+pub(crate) const TIME_IN_FORCE_NAMES: [(TimeInForce, &str); 6] = [
     (TimeInForce::Day, "day"),
     (TimeInForce::Gtc, "gtc"),
     (TimeInForce::Ioc, "ioc"),
@@ -461,6 +462,10 @@ impl Order {
             .map_err(arithmetic)?;
         self.fill_notional = notional;
         self.filled_quantity = filled;
+        if self.fills.is_empty() {
+            // Most orders fill once: room for one fill, not the four a first push would reserve.
+            self.fills.reserve_exact(1);
+        }
         self.fills.push(fill.clone());
         self.status = if filled == self.intent.quantity {
             OrderStatus::Filled

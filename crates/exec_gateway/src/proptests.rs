@@ -129,16 +129,23 @@ fn tear_journal(path: &Path, tear: u8, cut: u16) {
             let Some((start, payload)) = last_record(&bytes) else {
                 return;
             };
-            let record: serde_json::Value = serde_json::from_slice(payload).unwrap();
-            if record["record"] == "event" {
+            if matches!(
+                crate::record::decode(payload).unwrap(),
+                crate::record::JournalRecord::Event { .. }
+            ) {
                 let len = bytes.len() - start;
                 bytes.truncate(start + usize::from(cut) % len);
             }
         }
         1 => {
             let never_sent = make_intent(200, 1, 0, 100, true);
-            let record = serde_json::json!({"record": "intent", "intent": never_sent});
-            let encoded = encode_record(&serde_json::to_vec(&record).unwrap());
+            let record = crate::record::JournalRecord::Intent {
+                intent: never_sent,
+                replaces: None,
+            };
+            let mut payload = Vec::new();
+            record.encode(&mut payload);
+            let encoded = encode_record(&payload);
             bytes.extend_from_slice(&encoded[..usize::from(cut) % encoded.len()]);
         }
         _ => {}

@@ -1,14 +1,17 @@
 //! Opening a gateway: journal replay, then reconciliation with the venue before anything is resent.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::Arc;
 
+use foldhash::{HashMap, HashMapExt};
+
 use crate::error::{GatewayError, VenueError};
-use crate::gateway::{Gateway, GatewayConfig, Record};
+use crate::gateway::{Gateway, GatewayConfig};
 use crate::guard::VenueGuard;
 use crate::journal::Journal;
 use crate::order::{ClientOrderId, OrderEvent, OrderStatus};
+use crate::record::{JournalRecord, decode};
 use crate::retry::Backoff;
 use crate::venue::{Venue, VenueOrder};
 
@@ -83,10 +86,9 @@ impl<V: Venue> Gateway<V> {
             index,
             why,
         };
-        let record: Record =
-            serde_json::from_slice(payload).map_err(|e| fail(format!("undecodable: {e}")))?;
+        let record = decode(payload).map_err(|e| fail(format!("undecodable: {e}")))?;
         match record {
-            Record::Intent { intent, replaces } => {
+            JournalRecord::Intent { intent, replaces } => {
                 if self.orders.contains_key(&intent.client_order_id) {
                     return Err(fail(format!(
                         "second intent for client_order_id {}",
@@ -95,7 +97,7 @@ impl<V: Venue> Gateway<V> {
                 }
                 self.insert_order(intent, replaces);
             }
-            Record::Event {
+            JournalRecord::Event {
                 client_order_id,
                 event,
             } => {

@@ -179,3 +179,50 @@ fn a_record_that_does_not_replay_is_an_error_naming_file_and_index() {
     );
     assert_eq!(err.to_string(), expected);
 }
+
+#[test]
+fn a_journal_of_json_records_from_before_the_binary_format_replays_and_grows() {
+    use crate::journal::encode_record;
+    use crate::record::{JournalRecord, decode};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("j");
+    let old: &[&[u8]] = &[
+        br#"{"record":"intent","intent":{"client_order_id":"old-1","symbol":"AAPL","side":"buy","quantity":"2","kind":{"type":"market"},"time_in_force":"day"}}"#,
+        br#"{"record":"event","client_order_id":"old-1","event":{"event":"accepted","venue_order_id":"sim-1"}}"#,
+        br#"{"record":"event","client_order_id":"old-1","event":{"event":"filled","fill_id":"sim-1-f1","quantity":"2","price":"100.5","fee":{"currency":"quote","amount":"0.01"},"timestamp_ns":7}}"#,
+    ];
+    let bytes: Vec<u8> = old.iter().flat_map(|p| encode_record(p)).collect();
+    std::fs::write(&path, bytes).unwrap();
+    let (mut gateway, report) = open(&path, SimVenue::new(SimConfig::default()));
+    assert_eq!(report.replayed_records, 3);
+    let order = gateway.order(&id("old-1")).unwrap();
+    assert_eq!(order.status(), OrderStatus::Filled);
+    assert_eq!(order.average_fill_price(), Some("100.5".parse().unwrap()));
+    assert_eq!(
+        gateway.positions()[&Symbol::new("AAPL").unwrap()],
+        Quantity::from_units(2)
+    );
+    gateway.submit(intent("new-1", 1, limit(100))).unwrap();
+    gateway.flush_journal().unwrap();
+    let venue = gateway.into_venue();
+    let payloads = crate::journal::read_records(&path).unwrap();
+    assert_eq!(
+        payloads.len(),
+        5,
+        "two binary records follow the three JSON ones"
+    );
+    assert!(matches!(
+        decode(&payloads[3]).unwrap(),
+        JournalRecord::Intent { intent, .. } if intent.client_order_id == id("new-1")
+    ));
+    let (gateway, report) = open(&path, venue);
+    assert_eq!(report.replayed_records, 5);
+    assert_eq!(
+        gateway.order(&id("new-1")).unwrap().status(),
+        OrderStatus::Accepted
+    );
+    assert_eq!(
+        gateway.order(&id("old-1")).unwrap().status(),
+        OrderStatus::Filled
+    );
+}

@@ -6,8 +6,9 @@
 //! at the first bar of a later UTC day (a simplification: no exchange calendar here). Events (fills, cancels,
 //! expiries, replacements) queue for [`Venue::poll_events`]; acknowledgements are returned by the calls.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 
+use foldhash::{HashMap, HashMapExt};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{SimError, VenueError};
@@ -20,6 +21,26 @@ use crate::order::{
 use crate::venue::{Venue, VenueAck, VenueEvent, VenueOrder, VenuePosition};
 
 const DAY_NS: u64 = 86_400_000_000_000;
+
+/// `{prefix}{infix}{n}` without the formatting machinery (a venue id and a fill id per order on the hot path).
+fn numbered(prefix: &str, infix: &str, n: u64) -> String {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut rest = n;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    let mut text = String::with_capacity(prefix.len() + infix.len() + digits.len() - at);
+    text.push_str(prefix);
+    text.push_str(infix);
+    text.push_str(std::str::from_utf8(&digits[at..]).expect("ASCII digits"));
+    text
+}
 
 /// Faults injected per request, in parts per thousand, drawn from a seeded generator (reproducible chaos).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -103,7 +124,8 @@ impl SimOrder {
 pub struct SimVenue {
     config: SimConfig,
     rng: fastrand::Rng,
-    orders: HashMap<ClientOrderId, SimOrder>,
+    /// Boxed: a growing map moves 8 bytes per order, not the whole order.
+    orders: HashMap<ClientOrderId, Box<SimOrder>>,
     /// Working orders in arrival order (matching priority).
     book: Vec<ClientOrderId>,
     events: VecDeque<VenueEvent>,
@@ -150,7 +172,7 @@ impl SimVenue {
 
     /// Every order the venue holds, by client order id.
     pub fn order_snapshots(&self) -> Vec<VenueOrder> {
-        let mut all: Vec<VenueOrder> = self.orders.values().map(SimOrder::snapshot).collect();
+        let mut all: Vec<VenueOrder> = self.orders.values().map(|o| o.snapshot()).collect();
         all.sort_by(|a, b| a.client_order_id.cmp(&b.client_order_id));
         all
     }
@@ -209,7 +231,7 @@ impl SimVenue {
             });
         }
         self.next_order += 1;
-        let venue_order_id = format!("sim-{}", self.next_order);
+        let venue_order_id = numbered("sim-", "", self.next_order);
         let order = SimOrder {
             intent: intent.clone(),
             venue_order_id: venue_order_id.clone(),
@@ -221,7 +243,8 @@ impl SimVenue {
             day: (self.now_ns > 0).then_some(self.now_ns / DAY_NS),
             bars_seen: 0,
         };
-        self.orders.insert(intent.client_order_id.clone(), order);
+        self.orders
+            .insert(intent.client_order_id.clone(), Box::new(order));
         self.book.push(intent.client_order_id.clone());
         if self.chance(self.config.faults.duplicate_ack) {
             let event = OrderEvent::Accepted {
@@ -253,7 +276,6 @@ impl SimVenue {
     pub fn on_bar(&mut self, bar: &Bar) -> Result<(), SimError> {
         bar.validate().map_err(SimError::InvalidBar)?;
         self.now_ns = self.now_ns.max(bar.timestamp_ns);
-        let increment = self.config.quantity_increment;
         let mut capacity = match self.config.volume_share {
             Some(share) => Some(
                 bar.volume
@@ -261,102 +283,133 @@ impl SimVenue {
             ),
             None => None,
         };
-        let ids: Vec<ClientOrderId> = self
-            .book
-            .iter()
-            .filter(|id| self.orders[*id].intent.symbol == bar.symbol)
-            .cloned()
-            .collect();
-        for id in ids {
-            let order = self.orders.get_mut(&id).expect("book holds known orders");
-            order.bars_seen += 1;
-            if order.bars_seen <= self.config.latency_bars {
-                continue; // still on its way to the venue's matching engine
-            }
-            let first_bar = order.bars_seen == self.config.latency_bars + 1;
-            let tif = order.intent.time_in_force;
-            let day = *order.day.get_or_insert(bar.timestamp_ns / DAY_NS);
-            if tif == TimeInForce::Day && bar.timestamp_ns / DAY_NS > day {
-                self.close(&id, OrderStatus::Expired, OrderEvent::Expired);
-                continue;
-            }
-            let (side, kind) = (order.intent.side, order.intent.kind);
-            let execution = match tif {
-                // Auction orders execute at the auction price or not at all.
-                TimeInForce::Opg | TimeInForce::Cls => {
-                    let auction = if tif == TimeInForce::Opg {
-                        bar.open
-                    } else {
-                        bar.close
-                    };
-                    let auction_bar = Bar {
-                        open: auction,
-                        high: auction,
-                        low: auction,
-                        close: auction,
-                        ..bar.clone()
-                    };
-                    match_bar(side, &kind, &mut order.state, &auction_bar, 0)?
-                }
-                _ => match_bar(side, &kind, &mut order.state, bar, self.config.slippage_bps)?,
-            };
-            let remaining = Quantity::from_raw(order.intent.quantity.raw() - order.filled.raw());
-            let mut quantity = match capacity {
-                Some(cap) => remaining
-                    .min(cap)
-                    .round_to_increment(increment, Rounding::Down)?,
-                None => remaining,
-            };
-            if execution.is_none() || (tif == TimeInForce::Fok && quantity < remaining) {
-                quantity = Quantity::ZERO;
-            }
-            if let (Some(execution), true) = (execution, quantity.is_positive()) {
-                if let Some(cap) = capacity.as_mut() {
-                    *cap = cap.checked_sub(quantity)?;
-                }
-                let fee =
-                    self.config
-                        .fees
-                        .fee(side, quantity, execution.price, execution.liquidity)?;
-                let fill_id = format!("{}-f{}", order.venue_order_id, order.fills.len() + 1);
-                let fill = Fill {
-                    fill_id,
-                    quantity,
-                    price: execution.price,
-                    fee,
-                    timestamp_ns: bar.timestamp_ns,
-                };
-                let delta = fill.position_delta(side)?;
-                order.filled = order.filled.checked_add(quantity)?;
-                order.fills.push(fill.clone());
-                let done = order.filled == order.intent.quantity;
-                order.status = if done {
-                    OrderStatus::Filled
-                } else {
-                    OrderStatus::PartiallyFilled
-                };
-                let position = self
-                    .positions
-                    .entry(bar.symbol.clone())
-                    .or_insert(Quantity::ZERO);
-                *position = position.checked_add(delta)?;
-                self.push(&id, OrderEvent::Filled(fill));
-                if done {
-                    self.book.retain(|open| *open != id);
-                    continue;
-                }
-            }
-            if first_bar
-                && matches!(
-                    tif,
-                    TimeInForce::Ioc | TimeInForce::Fok | TimeInForce::Opg | TimeInForce::Cls
-                )
-            {
-                self.close(&id, OrderStatus::Canceled, OrderEvent::Canceled);
+        // One pass over the book, compacting it in place (arrival order kept): orders that finish leave it without a
+        // search per fill, and no list is allocated per bar. After an error the rest stays as it was.
+        let mut book = std::mem::take(&mut self.book);
+        let mut kept = 0;
+        let mut outcome = Ok(());
+        for read in 0..book.len() {
+            let id = &book[read];
+            let working = outcome.is_err()
+                || self.orders[id].intent.symbol != bar.symbol
+                || self
+                    .match_order(id, bar, &mut capacity)
+                    .unwrap_or_else(|error| {
+                        outcome = Err(error);
+                        true
+                    });
+            if working {
+                book.swap(kept, read);
+                kept += 1;
             }
         }
+        book.truncate(kept);
+        self.book = book;
+        outcome?;
         self.positions.retain(|_, quantity| !quantity.is_zero());
         Ok(())
+    }
+
+    /// Matches one working order against `bar`, sharing the bar's fillable `capacity`; queues its events and
+    /// returns whether it is still working (stays in the book).
+    fn match_order(
+        &mut self,
+        id: &ClientOrderId,
+        bar: &Bar,
+        capacity: &mut Option<Quantity>,
+    ) -> Result<bool, SimError> {
+        let order = self.orders.get_mut(id).expect("book holds known orders");
+        order.bars_seen += 1;
+        if order.bars_seen <= self.config.latency_bars {
+            return Ok(true); // still on its way to the venue's matching engine
+        }
+        let first_bar = order.bars_seen == self.config.latency_bars + 1;
+        let tif = order.intent.time_in_force;
+        let day = *order.day.get_or_insert(bar.timestamp_ns / DAY_NS);
+        if tif == TimeInForce::Day && bar.timestamp_ns / DAY_NS > day {
+            self.close(id, OrderStatus::Expired, OrderEvent::Expired);
+            return Ok(false);
+        }
+        let (side, kind) = (order.intent.side, order.intent.kind);
+        let execution = match tif {
+            // Auction orders execute at the auction price or not at all.
+            TimeInForce::Opg | TimeInForce::Cls => {
+                let auction = if tif == TimeInForce::Opg {
+                    bar.open
+                } else {
+                    bar.close
+                };
+                let auction_bar = Bar {
+                    open: auction,
+                    high: auction,
+                    low: auction,
+                    close: auction,
+                    ..bar.clone()
+                };
+                match_bar(side, &kind, &mut order.state, &auction_bar, 0)?
+            }
+            _ => match_bar(side, &kind, &mut order.state, bar, self.config.slippage_bps)?,
+        };
+        let remaining = Quantity::from_raw(order.intent.quantity.raw() - order.filled.raw());
+        let increment = self.config.quantity_increment;
+        let mut quantity = match *capacity {
+            Some(cap) => remaining
+                .min(cap)
+                .round_to_increment(increment, Rounding::Down)?,
+            None => remaining,
+        };
+        if execution.is_none() || (tif == TimeInForce::Fok && quantity < remaining) {
+            quantity = Quantity::ZERO;
+        }
+        if let (Some(execution), true) = (execution, quantity.is_positive()) {
+            if let Some(cap) = capacity.as_mut() {
+                *cap = cap.checked_sub(quantity)?;
+            }
+            let fee = self
+                .config
+                .fees
+                .fee(side, quantity, execution.price, execution.liquidity)?;
+            let fill_id = numbered(&order.venue_order_id, "-f", order.fills.len() as u64 + 1);
+            let fill = Fill {
+                fill_id,
+                quantity,
+                price: execution.price,
+                fee,
+                timestamp_ns: bar.timestamp_ns,
+            };
+            let delta = fill.position_delta(side)?;
+            order.filled = order.filled.checked_add(quantity)?;
+            if order.fills.is_empty() {
+                // Most orders fill once: room for one fill, not the four a first push would reserve.
+                order.fills.reserve_exact(1);
+            }
+            order.fills.push(fill.clone());
+            let done = order.filled == order.intent.quantity;
+            order.status = if done {
+                OrderStatus::Filled
+            } else {
+                OrderStatus::PartiallyFilled
+            };
+            let position = self
+                .positions
+                .entry(bar.symbol.clone())
+                .or_insert(Quantity::ZERO);
+            *position = position.checked_add(delta)?;
+            self.push(id, OrderEvent::Filled(fill));
+            if done {
+                return Ok(false);
+            }
+        }
+        if first_bar
+            && matches!(
+                tif,
+                TimeInForce::Ioc | TimeInForce::Fok | TimeInForce::Opg | TimeInForce::Cls
+            )
+        {
+            self.close(id, OrderStatus::Canceled, OrderEvent::Canceled);
+            return Ok(false);
+        }
+        Ok(true)
     }
 }
 
@@ -410,7 +463,7 @@ impl Venue for SimVenue {
     }
 
     fn order(&mut self, id: &ClientOrderId) -> Result<Option<VenueOrder>, VenueError> {
-        self.faulty(|venue| Ok(venue.orders.get(id).map(SimOrder::snapshot)))
+        self.faulty(|venue| Ok(venue.orders.get(id).map(|o| o.snapshot())))
     }
 
     fn positions(&mut self) -> Result<Vec<VenuePosition>, VenueError> {

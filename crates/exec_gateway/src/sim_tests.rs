@@ -438,3 +438,11 @@ fn latency_delays_matching_by_whole_bars() {
         (OrderStatus::Filled, p("102"))
     );
 }
+
+#[test]
+fn numbered_ids_read_like_their_format() {
+    for n in [0, 1, 9, 10, 99, 1234567890, u64::MAX] {
+        assert_eq!(numbered("sim-", "", n), format!("sim-{n}"));
+        assert_eq!(numbered("sim-7", "-f", n), format!("sim-7-f{n}"));
+    }
+}

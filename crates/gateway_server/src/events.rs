@@ -11,27 +11,11 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use exec_gateway::journal::HEADER_LEN;
-use exec_gateway::order::{ClientOrderId, OrderEvent, OrderIntent};
-use serde::Deserialize;
+use exec_gateway::record::{JournalRecord, decode};
 use tokio::sync::watch;
 
 use crate::convert::{intent_to_wire, order_event_to_wire};
 use crate::pb;
-
-/// The gateway's journal record format, as written by `exec_gateway` (its `Record` type is crate-private).
-#[derive(Debug, Deserialize)]
-#[serde(tag = "record", rename_all = "snake_case")]
-enum JournalRecord {
-    Intent {
-        intent: OrderIntent,
-        #[serde(default)]
-        replaces: Option<ClientOrderId>,
-    },
-    Event {
-        client_order_id: ClientOrderId,
-        event: OrderEvent,
-    },
-}
 
 /// Reading the journal for events failed.
 #[derive(Debug, thiserror::Error)]
@@ -121,8 +105,7 @@ impl JournalTail {
             if crc32fast::hash(payload) != crc {
                 return Err(fail("checksum mismatch".into()));
             }
-            let record: JournalRecord =
-                serde_json::from_slice(payload).map_err(|e| fail(format!("undecodable: {e}")))?;
+            let record = decode(payload).map_err(|e| fail(format!("undecodable: {e}")))?;
             let mut event = match record {
                 JournalRecord::Intent { intent, replaces } => pb::GatewayEvent {
                     client_order_id: intent.client_order_id.to_string(),
@@ -147,10 +130,51 @@ impl JournalTail {
     }
 }
 
+/// Events per chunk of the log. Chunks are never reallocated, so an append never copies earlier events: one
+/// growing `Vec` copied every event on each doubling (tens of MB after 100k orders), under the lock, and the
+/// gateway worker stalled for milliseconds while it did.
+const CHUNK: usize = 4096;
+
+/// The events, in sequence order, in fixed-capacity chunks.
+#[derive(Debug, Default)]
+struct Chunks {
+    chunks: Vec<Vec<pb::GatewayEvent>>,
+    len: usize,
+}
+
+impl Chunks {
+    fn push(&mut self, event: pb::GatewayEvent) {
+        match self.chunks.last_mut() {
+            Some(chunk) if chunk.len() < CHUNK => chunk.push(event),
+            _ => {
+                let mut chunk = Vec::with_capacity(CHUNK);
+                chunk.push(event);
+                self.chunks.push(chunk);
+            }
+        }
+        self.len += 1;
+    }
+
+    /// Up to `max` events from index `start` on.
+    fn read(&self, start: usize, max: usize) -> Vec<pb::GatewayEvent> {
+        let end = start.saturating_add(max).min(self.len);
+        let mut out = Vec::with_capacity(end.saturating_sub(start));
+        let mut at = start;
+        while at < end {
+            let chunk = &self.chunks[at / CHUNK];
+            let from = at % CHUNK;
+            let to = (from + (end - at)).min(chunk.len());
+            out.extend_from_slice(&chunk[from..to]);
+            at += to - from;
+        }
+        out
+    }
+}
+
 /// Every event so far, shared between the gateway worker (writer) and the streams (readers).
 #[derive(Debug, Clone)]
 pub struct EventLog {
-    events: Arc<Mutex<Vec<pb::GatewayEvent>>>,
+    events: Arc<Mutex<Chunks>>,
     last: watch::Sender<u64>,
 }
 
@@ -164,8 +188,8 @@ impl Default for EventLog {
 }
 
 impl EventLog {
-    fn lock(&self) -> MutexGuard<'_, Vec<pb::GatewayEvent>> {
-        // A panic while holding the lock leaves a consistent Vec (push is the only mutation), so keep going.
+    fn lock(&self) -> MutexGuard<'_, Chunks> {
+        // A panic while holding the lock leaves consistent chunks (push is the only mutation), so keep going.
         self.events
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -176,7 +200,11 @@ impl EventLog {
         let Some(last) = new.last().map(|e| e.sequence) else {
             return;
         };
-        self.lock().extend(new);
+        let mut events = self.lock();
+        for event in new {
+            events.push(event);
+        }
+        drop(events);
         self.last.send_replace(last);
     }
 
@@ -186,8 +214,8 @@ impl EventLog {
         // Sequence n sits at index n - 1: the log holds every record from the first.
         let start = usize::try_from(from.max(1) - 1)
             .unwrap_or(usize::MAX)
-            .min(events.len());
-        events[start..].iter().take(max).cloned().collect()
+            .min(events.len);
+        events.read(start, max)
     }
 
     /// The last sequence number (0 when empty).
@@ -198,5 +226,41 @@ impl EventLog {
     /// A receiver that changes whenever events are appended.
     pub fn subscribe(&self) -> watch::Receiver<u64> {
         self.last.subscribe()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Property: across chunk boundaries, `read_from(from, max)` returns exactly the events numbered
+    //! `from..from + max` that exist, in order.
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn log_of(count: u64) -> EventLog {
+        let log = EventLog::default();
+        let events = (1..=count).map(|sequence| pb::GatewayEvent {
+            sequence,
+            ..pb::GatewayEvent::default()
+        });
+        // Appended in uneven batches, as the worker does.
+        let all: Vec<_> = events.collect();
+        for batch in all.chunks(777) {
+            log.extend(batch.to_vec());
+        }
+        log
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        #[test]
+        fn reads_are_exact_across_chunks(count in 0u64..(3 * CHUNK as u64), from in 0u64..(4 * CHUNK as u64), max in 0usize..(2 * CHUNK)) {
+            let log = log_of(count);
+            prop_assert_eq!(log.last_sequence(), count);
+            let got: Vec<u64> = log.read_from(from, max).iter().map(|e| e.sequence).collect();
+            let want: Vec<u64> = (from.max(1)..=count).take(max).collect();
+            prop_assert_eq!(got, want);
+        }
     }
 }

@@ -100,10 +100,7 @@ pub(crate) fn decimal<T: Fixed>(value: &Bound<'_, PyAny>, field: &str) -> PyResu
     ))
 }
 
-fn optional<T: Fixed>(
-    value: Option<&Bound<'_, PyAny>>,
-    field: &str,
-) -> PyResult<Option<T>> {
+fn optional<T: Fixed>(value: Option<&Bound<'_, PyAny>>, field: &str) -> PyResult<Option<T>> {
     value.map(|v| decimal(v, field)).transpose()
 }
 

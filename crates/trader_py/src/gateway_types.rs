@@ -1,7 +1,7 @@
 //! What the embedded gateway hands back to Python: order, fill and event views, money as exact decimal text.
 
 use exec_gateway::order::{
-    ClientOrderId, Fee, Fill, Order, OrderEvent, OrderKind, Side, TrailingOffset,
+    ClientOrderId, Fee, Fill, Order, OrderEvent, OrderKind, Side, Symbol, TrailingOffset,
 };
 use exec_gateway::venue::VenueEvent;
 use pyo3::prelude::*;
@@ -11,9 +11,9 @@ use pyo3::prelude::*;
 #[derive(Debug)]
 pub struct GatewayFill {
     fill: Fill,
-    client_order_id: String,
+    client_order_id: ClientOrderId,
     venue_order_id: Option<String>,
-    symbol: String,
+    symbol: Symbol,
     side: Side,
 }
 
@@ -22,9 +22,9 @@ impl GatewayFill {
         let intent = order.intent();
         Self {
             fill: fill.clone(),
-            client_order_id: intent.client_order_id.as_str().to_owned(),
+            client_order_id: intent.client_order_id.clone(),
             venue_order_id: order.venue_order_id().map(str::to_owned),
-            symbol: intent.symbol.as_str().to_owned(),
+            symbol: intent.symbol.clone(),
             side: intent.side,
         }
     }
@@ -40,7 +40,7 @@ impl GatewayFill {
     /// The order it belongs to.
     #[getter]
     fn client_order_id(&self) -> &str {
-        &self.client_order_id
+        self.client_order_id.as_str()
     }
     /// The venue's id of the order.
     #[getter]
@@ -50,7 +50,7 @@ impl GatewayFill {
     /// The instrument.
     #[getter]
     fn symbol(&self) -> &str {
-        &self.symbol
+        self.symbol.as_str()
     }
     /// `"buy"` or `"sell"`.
     #[getter]
@@ -263,7 +263,7 @@ impl GatewayOrder {
 #[derive(Debug)]
 pub struct GatewayEvent {
     kind: &'static str,
-    client_order_id: String,
+    client_order_id: ClientOrderId,
     status: &'static str,
     detail: Option<String>,
     fill: Option<Py<GatewayFill>>,
@@ -281,7 +281,7 @@ impl GatewayEvent {
         };
         Ok(Self {
             kind: event.event.name(),
-            client_order_id: event.client_order_id.as_str().to_owned(),
+            client_order_id: event.client_order_id.clone(),
             status: order.status().as_str(),
             detail,
             fill,
@@ -299,7 +299,7 @@ impl GatewayEvent {
     /// The order it concerns.
     #[getter]
     fn client_order_id(&self) -> &str {
-        &self.client_order_id
+        self.client_order_id.as_str()
     }
     /// The order's status after this and every earlier event of the same call.
     #[getter]
