@@ -41,7 +41,9 @@ __all__ = [
     "atr",
     "bbands",
     "cci",
+    "drive_bars",
     "ema",
+    "journal_line",
     "macd",
     "mfi",
     "obv",
@@ -519,7 +521,6 @@ def simulate_signals(
     slippage_bps: int = 0,
     fees: str = ...,
 ) -> tuple[_F64, _F64, SignalBooks]: ...
-
 def drive_bars(
     gateway: SimGateway,
     symbol: str,
@@ -537,3 +538,11 @@ def drive_bars(
     hooks: object,
     progress_every: int,
 ) -> None: ...
+def journal_line(
+    seq: int,
+    ts: str,
+    kind: str,
+    actor: str | None,
+    payload: dict[str, object],
+    prev: str,
+) -> tuple[bytes, str] | None: ...

@@ -8,6 +8,7 @@ mod gateway_batch;
 mod gateway_error;
 mod gateway_types;
 mod indicators;
+mod journal_line;
 mod streaming;
 mod vector_sim;
 
@@ -37,6 +38,8 @@ mod _core {
         adx, atr, bbands, cci, ema, macd, mfi, obv, roc, rsi, sma, stddev, stoch, trange,
         volume_profile, vwap, wma,
     };
+    #[pymodule_export]
+    use crate::journal_line::journal_line;
     #[pymodule_export]
     use crate::streaming::{
         Adx, Atr, BBands, Cci, Ema, Macd, Mfi, Obv, Roc, Rsi, Sma, StdDev, Stoch, TRange,

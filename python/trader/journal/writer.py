@@ -11,6 +11,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
+from trader._core import journal_line
 from trader.errors import JournalError
 from trader.journal.canonical import format_instant, normalize_payload
 from trader.journal.checkpoint import HmacSigner
@@ -178,9 +179,14 @@ class Journal:
         if self._rotates and self._rotation_due():
             self._rotate()
         seq = self._seq + 1
-        body = encode_body(seq=seq, ts=stamp, kind=kind.value, actor=who, payload=data, prev=self._hash)
-        digest = chain_hash(self._hash, body)
-        line = seal(body, digest)
+        # Plain payloads (no floats) are encoded, hashed and sealed in Rust, to the same bytes.
+        built = journal_line(seq, stamp, kind.value, who, data, self._hash)
+        if built is None:
+            body = encode_body(seq=seq, ts=stamp, kind=kind.value, actor=who, payload=data, prev=self._hash)
+            digest = chain_hash(self._hash, body)
+            line = seal(body, digest)
+        else:
+            line, digest = built
         self._write(line, seq)
         record = Record(seq, stamp, kind, who, data, self._hash, digest)
         self._seq, self._hash, self._last_ts = seq, digest, stamp
