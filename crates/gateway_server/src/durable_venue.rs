@@ -79,6 +79,8 @@ pub struct DurableSimVenue {
     inner: SimVenue,
     log: File,
     path: PathBuf,
+    /// The line being written, reused so a call costs no allocation for it.
+    line: Vec<u8>,
 }
 
 impl DurableSimVenue {
@@ -130,6 +132,7 @@ impl DurableSimVenue {
             inner,
             log: file,
             path: path.to_owned(),
+            line: Vec::new(),
         };
         Ok((venue, replayed))
     }
@@ -137,9 +140,10 @@ impl DurableSimVenue {
     /// Writes the call before it runs. A write failure means the venue never saw the request (a retryable
     /// disconnect for the gateway, which then asks before resending).
     fn record(&mut self, call: &Call) -> Result<(), VenueError> {
-        let mut line = serde_json::to_vec(call).map_err(|_| VenueError::Disconnected)?;
-        line.push(b'\n');
-        self.log.write_all(&line).map_err(|error| {
+        self.line.clear();
+        serde_json::to_writer(&mut self.line, call).map_err(|_| VenueError::Disconnected)?;
+        self.line.push(b'\n');
+        self.log.write_all(&self.line).map_err(|error| {
             eprintln!(
                 "trader-gateway: venue state {}: write: {error}",
                 self.path.display()

@@ -6,6 +6,11 @@ use std::process::ExitCode;
 use gateway_server::config::{Settings, TOKEN_ENV};
 use gateway_server::server;
 
+/// mimalloc for every allocation: each request allocates a handful of small buffers and strings (h2 frames,
+/// decoded messages, the order); glibc malloc/free took ~12% of the server's CPU samples under load (perf).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const USAGE: &str = "usage: trader-gateway --config FILE";
 
 fn config_path() -> Result<PathBuf, String> {

@@ -16,6 +16,11 @@ use crate::engine::{Engine, EngineConfig};
 use crate::metrics::Metrics;
 use crate::{grpc, rest};
 
+/// Requests in flight per HTTP/2 connection; a client queues the rest (backpressure). Unlimited, a burst
+/// left thousands of small request frames buffered and h2's anti-flood budget (`too_many_data_frames`, about
+/// 3,000 of them) closed the whole connection, failing every order on it. 512 is still a full group commit.
+const MAX_STREAMS_PER_CONNECTION: u32 = 512;
+
 /// Starting or running the server failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
@@ -122,6 +127,7 @@ pub async fn start(
         stop_rx.clone(),
     );
     let grpc = tonic::transport::Server::builder()
+        .max_concurrent_streams(Some(MAX_STREAMS_PER_CONNECTION))
         .add_service(grpc_service)
         .serve_with_incoming_shutdown(
             TcpIncoming::from(grpc_listener).with_nodelay(Some(true)),
