@@ -43,13 +43,14 @@ def synthetic(n: int, seed: int = 7) -> Bars:
     return Bars("SYN", Timeframe.M1, ts, open_, high, low, close, volume, source="synthetic")
 
 
-def ours(bars: Bars, folder: Path) -> tuple[float, int]:
+def ours(bars: Bars, folder: Path, periods: tuple[int, int]) -> tuple[float, int]:
+    fast, slow = periods
     start = time.perf_counter()
-    result = run_backtest(EmaCross({"fast": 10, "slow": 30, "qty": 1}), [bars], folder / "journal.jsonl")
+    result = run_backtest(EmaCross({"fast": fast, "slow": slow, "qty": 1}), [bars], folder / "journal.jsonl")
     return time.perf_counter() - start, len(result.trades)
 
 
-def backtrader(bars: Bars) -> tuple[float, int]:
+def backtrader(bars: Bars, periods: tuple[int, int]) -> tuple[float, int]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         import backtrader as bt
@@ -57,8 +58,8 @@ def backtrader(bars: Bars) -> tuple[float, int]:
 
     class Cross(bt.Strategy):  # type: ignore[misc]
         def __init__(self) -> None:
-            self.fast = bt.indicators.EMA(self.data.close, period=10)
-            self.slow = bt.indicators.EMA(self.data.close, period=30)
+            self.fast = bt.indicators.EMA(self.data.close, period=periods[0])
+            self.slow = bt.indicators.EMA(self.data.close, period=periods[1])
             self.before: float | None = None
             self.trades = 0
 
@@ -92,7 +93,7 @@ def backtrader(bars: Bars) -> tuple[float, int]:
     return time.perf_counter() - start, strategy.trades
 
 
-def nautilus(bars: Bars) -> tuple[float, int]:
+def nautilus(bars: Bars, periods: tuple[int, int]) -> tuple[float, int]:
     """nautilus_trader's BacktestEngine on `bars`: seconds of `engine.run()` and the round trips closed."""
     import pandas as pd
     from nautilus_trader.backtest.engine import BacktestEngine
@@ -114,8 +115,8 @@ def nautilus(bars: Bars) -> tuple[float, int]:
         def __init__(self, config: CrossConfig) -> None:
             super().__init__(config)
             self.bar_type = BarType.from_str(config.bar_type)
-            self.fast = ExponentialMovingAverage(10)
-            self.slow = ExponentialMovingAverage(30)
+            self.fast = ExponentialMovingAverage(periods[0])
+            self.slow = ExponentialMovingAverage(periods[1])
             self.before: float | None = None
             self.trades = 0
 
@@ -170,17 +171,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--bars", type=int, default=1_000_000)
     parser.add_argument("--peer-bars", type=int, default=100_000)
+    # The trade count decides much of every engine's speed (an order costs far more than a bar): longer EMAs
+    # cross less often, e.g. --fast 100 --slow 300 trades about ten times less than the default.
+    parser.add_argument("--fast", type=int, default=10, help="fast EMA period")
+    parser.add_argument("--slow", type=int, default=30, help="slow EMA period")
     args = parser.parse_args()
+    periods = (args.fast, args.slow)
     bars = synthetic(args.bars)
     with tempfile.TemporaryDirectory() as folder:
-        ours_s, ours_trades = ours(bars, Path(folder))
+        ours_s, ours_trades = ours(bars, Path(folder), periods)
     peer_bars = bars[: args.peer_bars]
-    peer_s, peer_trades = backtrader(peer_bars)
-    naut_s, naut_trades = nautilus(peer_bars)
+    peer_s, peer_trades = backtrader(peer_bars, periods)
+    naut_s, naut_trades = nautilus(peer_bars, periods)
     with tempfile.TemporaryDirectory() as folder:
-        same_s, same_trades = ours(peer_bars, Path(folder))
+        same_s, same_trades = ours(peer_bars, Path(folder), periods)
     ours_rate, peer_rate = args.bars / ours_s, args.peer_bars / peer_s
     w = 27  # name column
+    print(f"ema_cross({args.fast},{args.slow}) on one-minute bars, 1 unit, filled at the next open")
     print(f"{'engine':<{w}}{'bars':>10}{'trades':>8}{'seconds':>10}{'bars/s':>12}")
     print(f"{'trader (ours)':<{w}}{args.bars:>10}{ours_trades:>8}{ours_s:>10.2f}{ours_rate:>12,.0f}")
     same_rate = args.peer_bars / same_s
