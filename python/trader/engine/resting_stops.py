@@ -43,7 +43,9 @@ class StopOrder(NamedTuple):
     """Why the gateway refused it (empty when it took the order)."""
 
 
-class _Resting(NamedTuple):
+class RestingOrder(NamedTuple):
+    """The stop order resting at the venue for one position (adoption after a restart builds these too)."""
+
     order_id: str
     side: str
     qty: Decimal
@@ -78,7 +80,7 @@ class RestingStops:
         self._journal = journal
         self._instruments = {spec.symbol: spec for spec in instruments}
         self._states: dict[str, StopState] = {}
-        self._resting: dict[str, _Resting] = {}
+        self._resting: dict[str, RestingOrder] = {}
         self._count = 0
         self.on_order: Callable[[StopOrder], None] | None = None
         """Told of every stop order placed or refused (the backtest lists them among its decisions)."""
@@ -195,7 +197,7 @@ class RestingStops:
                 "detail": str(exc),
             }
             self._journal.append(JournalKind.GATEWAY_ACK, payload, ts=now)
-            self._resting[symbol] = _Resting(order_id, side, qty, stop)
+            self._resting[symbol] = RestingOrder(order_id, side, qty, stop)
             self._tell(StopOrder(order_id, symbol, side, qty, stop, reason, "new", str(exc)))
             return
         except TraderError as exc:  # refused for good (kill switch, a limit): the next sync tries again
@@ -211,7 +213,7 @@ class RestingStops:
             JournalKind.GATEWAY_ACK, {"client_order_id": order_id, "status": view.status}, ts=now
         )
         if view.status in _WORKING:
-            self._resting[symbol] = _Resting(order_id, side, qty, stop)
+            self._resting[symbol] = RestingOrder(order_id, side, qty, stop)
         self._tell(StopOrder(order_id, symbol, side, qty, stop, reason, view.status))
 
     def _refused(self, order: StopOrder, now: datetime) -> None:

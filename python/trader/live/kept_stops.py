@@ -8,7 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from trader.engine.resting_stops import STOP_ORDER_PREFIX, RestingStops, _Resting
+from trader.engine.resting_stops import STOP_ORDER_PREFIX, RestingOrder, RestingStops
 from trader.errors import TraderError
 from trader.journal import JournalKind
 from trader.live.epochs import last_order_seq
@@ -130,7 +130,7 @@ class KeptStops(RestingStops):
             state = StopState(direction, state.entry, price, state.risk, state.at_breakeven)
         self._states[symbol] = state
         left = Decimal(order.quantity) - Decimal(order.filled_quantity)
-        self._resting[symbol] = _Resting(order.client_order_id, order.side, left, price)
+        self._resting[symbol] = RestingOrder(order.client_order_id, order.side, left, price)
 
     def cancel_extra(self, now: datetime) -> list[str]:
         """Cancel older stop orders found working beside the adopted one (one stop per position)."""
