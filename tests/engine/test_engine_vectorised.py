@@ -286,3 +286,18 @@ def test_money_beyond_the_exact_range_is_a_range_error_naming_the_bar() -> None:
     config = VectorConfig(starting_cash=Decimal(10_000), fraction=1.0)
     with pytest.raises(VectorRangeError, match=r"XYZ.csv: bar \d+: .*overflow.*run the event-driven engine"):
         run_signals(bars, entries, exits, config)
+
+
+class _QuietCross(EmaCross):
+    """An EmaCross subclass that never trades: it keeps the name, not the behaviour."""
+
+    def on_bar(self, bar: Bar) -> None:
+        return None
+
+
+def test_a_subclass_of_ema_cross_is_not_run_as_ema_cross(samples_dir: Path) -> None:
+    bars = load_bars(samples_dir / "SPY_1d.csv")
+    with pytest.raises(NotVectorisable, match="no signal-array form"):
+        run_strategy(_QuietCross({"fast": 10, "slow": 30}), [bars], BacktestConfig())
+    # The plain class still takes the vectorised path.
+    assert run_strategy(EmaCross({"fast": 10, "slow": 30}), [bars], BacktestConfig()).trades

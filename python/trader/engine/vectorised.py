@@ -19,6 +19,7 @@ from trader.errors import TraderError
 from trader.execution.embedded_config import BpsFee, FeeModel, PerShareFee, ZeroFee
 from trader.indicators import ema
 from trader.portfolio import CurveArrays, Metrics, RoundTrip, compute_metrics, periods_per_year
+from trader.strategies import EmaCross
 
 if TYPE_CHECKING:
     from trader.engine.config import BacktestConfig
@@ -299,19 +300,20 @@ def run_strategy(strategy: Strategy, bars: Sequence[Bars], config: BacktestConfi
     Gives the same trades and final equity as `run_backtest` (without the journal); raises
     `NotVectorisable` when the strategy or config has no vectorised form (then run `run_backtest`).
     """
-    if strategy.name != "ema_cross":
+    # The class itself, not its name: a subclass inherits the name but may decide differently.
+    if type(strategy) is not EmaCross:
         raise NotVectorisable(f"no vectorised run: strategy {strategy.name!r} has no signal-array form")
     if len(bars) != 1:
         raise NotVectorisable("no vectorised run: it takes one symbol")
     (series,) = bars
     params = strategy.params
-    fraction: float | None = getattr(params, "fraction", None)
-    qty: Decimal | None = None if fraction is not None else getattr(params, "qty", None)
-    long_only: bool = getattr(params, "long_only", True)
+    fraction = params.fraction
+    qty = None if fraction is not None else params.qty
+    long_only = params.long_only
     vector_config = VectorConfig.from_backtest(
         config, series.symbol, qty=qty, fraction=fraction, long_only=long_only
     )
-    entries, exits = ema_cross_signals(series.close, getattr(params, "fast", 10), getattr(params, "slow", 30))
+    entries, exits = ema_cross_signals(series.close, params.fast, params.slow)
     try:
         return run_signals(series, entries, exits, vector_config, strategy_id=strategy.strategy_id)
     except VectorRangeError as exc:

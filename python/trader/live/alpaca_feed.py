@@ -45,6 +45,11 @@ class AlpacaFeed:
     ) -> None:
         if not symbols:
             raise DaemonError("--feed alpaca needs at least one --symbol")
+        if timeframe is not Timeframe.M1:  # the stream delivers minute bars; a longer label would lie
+            raise DaemonError(
+                f"timeframe = {timeframe.value!r}: --feed alpaca streams Alpaca's one-minute bars; set "
+                'timeframe = "1m" (a strategy reads longer bars through its higher timeframes)'
+            )
         self.timeframe = timeframe
         self.series: dict[str, Bars] = {s: _empty(s, timeframe) for s in sorted(set(symbols))}
         self._columns: dict[str, list[list[float]]] = {s: [[] for _ in range(6)] for s in self.series}

@@ -30,7 +30,7 @@ class DaemonConfig(BaseModel):
     symbols: tuple[str, ...] = ()
     """The symbols streamed with feed = alpaca (stocks, or crypto pairs like BTC/USD)."""
     timeframe: Literal["1m", "5m", "15m", "1h", "4h", "1d"] = "1m"
-    """The bar length streamed with feed = alpaca."""
+    """The bar length of the daemon's base series (feed = alpaca streams one-minute bars: only "1m" there)."""
     replay: tuple[Path, ...] = ()
     """Bar files replayed on an accelerated clock (paper); empty = the bundled SPY_1d sample."""
     speed: float = Field(default=60.0, gt=0, allow_inf_nan=False)
