@@ -13,9 +13,10 @@ from hypothesis import strategies as st
 
 import trader.engine.backtest as backtest_module
 from trader.data import Bars
-from trader.engine import run_backtest
+from trader.engine import BacktestConfig, run_backtest
 from trader.engine.backtest import BacktestResult
 from trader.errors import DataError
+from trader.risk import RiskConfig
 from trader.strategies import EmaCross
 from trader.strategies.base import Strategy
 
@@ -119,6 +120,14 @@ def test_single_symbol_runs_take_the_driver_unless_risk_guards_act(
     monkeypatch.setattr(backtest_module, "drive_one_symbol", spy)
     _run(EmaCross({"fast": 2, "slow": 4, "qty": 1}), _walk(1, 50), tmp_path / "a")
     assert calls == ["driver"]
+    # With risk on, the guard acts between the mark and the decision: the Python loop runs it.
+    (tmp_path / "b").mkdir()
+    config = BacktestConfig(risk=RiskConfig())
+    guarded = run_backtest(
+        EmaCross({"fast": 2, "slow": 4, "qty": 1}), [_walk(1, 50)], tmp_path / "b" / "j.jsonl", config
+    )
+    assert calls == ["driver"]
+    assert guarded.decisions, "the guarded run traded through the Python loop"
 
 
 def test_a_bar_the_venue_cannot_hold_names_its_file_and_line(tmp_path: Path) -> None:

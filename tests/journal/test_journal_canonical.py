@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pydantic import BaseModel, Field, computed_field, field_serializer
+from pydantic import BaseModel, ConfigDict, Field, computed_field, field_serializer
 
 from trader.errors import JournalError
 from trader.journal import GENESIS_HASH, Redactor
@@ -100,10 +100,23 @@ class TotalModel(BaseModel):
         return self.qty * 2
 
 
+class HiddenModel(BaseModel):
+    qty: Decimal
+    note: str = Field(default="internal", exclude=True)
+
+
+class OpenModel(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    qty: Decimal
+
+
 def test_models_with_their_own_serialisation_keep_it() -> None:
-    # Plain models are read from their fields; these three must still go through model_dump.
+    # Plain models are read from their fields; each of these must still go through model_dump.
     assert normalize_payload(PricedModel(price=Decimal("1.5")), REDACTOR) == {"price": "1.50"}
     assert normalize_payload(TotalModel(qty=Decimal(2)), REDACTOR) == {"qty": "2", "double": "4"}
+    assert normalize_payload(HiddenModel(qty=Decimal(3)), REDACTOR) == {"qty": "3"}  # excluded field
+    assert normalize_payload(OpenModel(qty=Decimal(4), venue="x"), REDACTOR) == {"qty": "4", "venue": "x"}
 
 
 def test_domain_fill_journals_as_its_model_dump() -> None:

@@ -62,14 +62,7 @@ pub(crate) fn decimal<T: Fixed>(value: &Bound<'_, PyAny>, field: &str) -> PyResu
         return parse(py, text.to_str()?, field);
     }
     if let Ok(float) = value.cast_exact::<PyFloat>() {
-        let float = float.value();
-        if !float.is_finite() {
-            return Err(invalid_input(
-                py,
-                format!("field `{field}` = {float}: must be a finite number"),
-            ));
-        }
-        return float_decimal(py, float, field);
+        return float_decimal(py, float.value(), field);
     }
     if value.is_instance_of::<PyBool>() {
         return Err(invalid_input(
@@ -82,7 +75,7 @@ pub(crate) fn decimal<T: Fixed>(value: &Bound<'_, PyAny>, field: &str) -> PyResu
     }
     if let Ok(float) = value.cast::<PyFloat>() {
         // A float subclass (e.g. numpy.float64): the same rules as a float.
-        return decimal(&PyFloat::new(py, float.value()).into_any(), field);
+        return float_decimal(py, float.value(), field);
     }
     let decimal_type = DECIMAL.import(py, "decimal", "Decimal")?;
     if value.is_instance(decimal_type)? {

@@ -49,13 +49,12 @@ class _Hooks:
         raise DataError(message, path=bars.source, line=int(bars.lines[index]))
 
     def bad_mark(self, ts: int, close: float, last: int | None) -> None:
-        """A mark the ledger refuses: a price that is not positive and finite, or a stamp not after `last`."""
-        if last is not None and ts <= last:
-            raise LedgerError(
-                "equity curve", f"mark times must increase (last was {last})", field="ts", value=ts
-            )
-        self.broker.portfolio.mark(ts, {self._bars.symbol: close})  # raises the ledger's own error
-        raise LedgerError(f"mark at {ts}", "refused", field=self._bars.symbol, value=close)
+        """A mark the ledger refuses (a price that is not positive and finite, or a stamp not after `last`):
+        the ledger's own mark raises its error, checked in its own order, as the Python loop would."""
+        self.broker.portfolio.mark(ts, {self._bars.symbol: close})
+        raise LedgerError(
+            f"mark at {ts}", f"refused (last mark {last})", field=self._bars.symbol, value=close
+        )
 
 
 def drive_one_symbol(

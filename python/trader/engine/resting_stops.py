@@ -11,6 +11,7 @@ from trader.errors import TraderError
 from trader.execution.errors import VenueUnavailableError
 from trader.journal import Journal, JournalKind
 from trader.models import Side
+from trader.models.orders import OPEN_STATUSES
 from trader.risk.config import StopsConfig
 from trader.risk.emergency import CallOutcome
 from trader.risk.stops import StopState, trail
@@ -20,7 +21,6 @@ if TYPE_CHECKING:
     from trader.execution.embedded import EmbeddedGateway
     from trader.execution.embedded_config import InstrumentSpec
 
-_WORKING = frozenset({"new", "accepted", "partially_filled"})
 STOP_STRATEGY = "risk"
 """The strategy id the stop orders carry."""
 STOP_ORDER_PREFIX = "risk-stop"
@@ -156,7 +156,7 @@ class RestingStops:
 
     def _working(self, order_id: str) -> bool:
         view = self._gateway.core.order(order_id)
-        return view is not None and view.status in _WORKING
+        return view is not None and view.status in OPEN_STATUSES
 
     def _place(  # noqa: PLR0917 -- the fields of one stop order
         self, symbol: str, side: str, qty: Decimal, stop: Decimal, now: datetime, reason: str
@@ -212,7 +212,7 @@ class RestingStops:
         self._journal.append(
             JournalKind.GATEWAY_ACK, {"client_order_id": order_id, "status": view.status}, ts=now
         )
-        if view.status in _WORKING:
+        if view.status in OPEN_STATUSES:
             self._resting[symbol] = RestingOrder(order_id, side, qty, stop)
         self._tell(StopOrder(order_id, symbol, side, qty, stop, reason, view.status))
 
@@ -248,7 +248,7 @@ class RestingStops:
         self._called(now, None, status)
         payload = {"client_order_id": resting.order_id, "event": "cancel", "status": status}
         self._journal.append(JournalKind.GATEWAY_ACK, payload, ts=now)
-        if status in _WORKING:  # not gone yet: cancel again before another stop goes out
+        if status in OPEN_STATUSES:  # not gone yet: cancel again before another stop goes out
             return False
         del self._resting[symbol]
         return True

@@ -17,6 +17,7 @@ from trader.execution.errors import (
 )
 from trader.indicators import ATR
 from trader.models import OrderDecision, OrderType, Side, TimeInForce
+from trader.models.orders import OPEN_STATUSES
 from trader.portfolio import Portfolio
 from trader.risk import (
     BreakerObservation,
@@ -47,7 +48,6 @@ if TYPE_CHECKING:
     from trader.journal import Journal
 
 _ZERO = Decimal(0)
-_WORKING = frozenset({"new", "accepted", "partially_filled"})
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 API_FAILURES = (VenueUnavailableError, VenueRejectedError, BreakerOpenError, RateLimitedError)
@@ -224,7 +224,7 @@ class RiskGate:
             return left
         for order_id, key in list(self._working.items()):
             view = gateway.core.order(order_id)
-            if view is None or view.status not in _WORKING:
+            if view is None or view.status not in OPEN_STATUSES:
                 del self._working[order_id]
                 continue
             left[key] = left.get(key, _ZERO) + Decimal(view.quantity) - Decimal(view.filled_quantity)
@@ -284,8 +284,10 @@ class RiskGate:
         stops = self.stops
         # After a flattening trip the market orders close the book: a stop beside them could overshoot.
         if stops is not None and not (self.breaker.tripped and self._config.breaker.flatten):
+            left = self._left()  # the strategy's working orders, read once for every stop
             for symbol in stops.symbols:
-                self._sync_stop(stops, symbol, portfolio, now, closes.get(symbol) if trail else None)
+                close = closes.get(symbol) if trail else None
+                self._sync_stop(stops, symbol, portfolio, now, close, left)
 
     def _recover(self, observation: BreakerObservation) -> tuple[RiskEvent, ...]:
         """In a backtest under the `after_cooldown` policy, acknowledge a trip once it may recover."""
@@ -304,8 +306,9 @@ class RiskGate:
         """Trail every resting stop to the latest `prices` and resize it (a symbol without one: resize)."""
         stops = self.stops
         if stops is not None and not (self.breaker.tripped and self._config.breaker.flatten):
+            left = self._left()
             for symbol in stops.symbols:
-                self._sync_stop(stops, symbol, portfolio, now, prices.get(symbol))
+                self._sync_stop(stops, symbol, portfolio, now, prices.get(symbol), left)
 
     def _follow_moves(self, day: str, closes: Mapping[str, float]) -> None:
         """Each symbol's move since the previous UTC day's last close (the breaker's asset-move trigger)."""
@@ -320,18 +323,22 @@ class RiskGate:
                 self._day_move[symbol] = close / reference - 1.0
             self._last_close[symbol] = close
 
-    def _sync_stop(
+    def _sync_stop(  # noqa: PLR0917 -- one stop's inputs
         self,
         stops: RestingStops,
         symbol: str,
         portfolio: Portfolio,
         now: datetime,
         close: float | None = None,
+        left: Mapping[tuple[str, int], Decimal] | None = None,
     ) -> None:
-        """Trail (with the bar's `close`) and resize the resting stop of `symbol` (or cancel a stale one)."""
+        """Trail (with the bar's `close`) and resize the resting stop of `symbol` (or cancel a stale one);
+        `left` is `_left()` when the caller already read it."""
         state = stops.states.get(symbol)
+        if state is not None and left is None:
+            left = self._left()
         # Only the strategy's working exits count (not nett of its working entries, which are no cover).
-        exiting = _ZERO if state is None else self._left().get((symbol, -state.direction), _ZERO)
+        exiting = _ZERO if state is None or left is None else left.get((symbol, -state.direction), _ZERO)
         # The guard runs before this stamp's bars reach `observe`: the ATR is the previous bar's, which
         # lags the trail by one bar but can never see past the current close.
         atr = self._atr.get(symbol)

@@ -49,11 +49,6 @@ class RetryPolicy:
         if self.max_attempts < 1:
             raise RetryPolicyError(f"retry policy max_attempts: at least 1 (got {self.max_attempts})")
 
-    @classmethod
-    def once(cls, seconds: float) -> RetryPolicy:
-        """One attempt with a deadline of `seconds`: no retry."""
-        return cls(total_seconds=seconds, attempt_seconds=seconds, max_attempts=1)
-
     def ceiling(self, attempt: int) -> float:
         """The longest wait after failed attempt `attempt` (0-based): the exponential, capped."""
         # 2**attempt overflows a float past ~1024; the cap is reached long before that.

@@ -469,7 +469,10 @@ class Daemon:
                 client = self.remote.remote_core.client
                 client.interrupt = None
                 client.until = began + SHUTDOWN_GATEWAY_S
-            canceled, kept_open, left_open, why = self._settle_open_orders()
+            # Risk's stops stay at the venue: they protect the positions the daemon keeps while it is down,
+            # and the next start adopts them (a crash leaves them there too).
+            protective = self._protective_stops()
+            canceled, kept_open, left_open, why = self._settle_open_orders(protective)
             self.journal.append(
                 JournalKind.RUN_END,
                 {
@@ -478,7 +481,7 @@ class Daemon:
                     "cash": format(self.portfolio.cash, "f"),
                     "canceled": canceled,
                     "kept_open": kept_open,
-                    "protective_stops": sorted(self._protective_stops()),
+                    "protective_stops": sorted(protective),
                     "left_open": left_open,
                     "left_open_reason": why,
                     "fills": len(self.portfolio.effects),
@@ -508,29 +511,35 @@ class Daemon:
             left_open=left_open,
         )
 
-    def _settle_open_orders(self) -> tuple[list[str], int | None, list[str], str | None]:
+    def _settle_open_orders(
+        self, protective: frozenset[str]
+    ) -> tuple[list[str], int | None, list[str], str | None]:
         """Cancel (per policy) and count what stays open: (canceled, kept open, left open, why left open).
 
         A remote gateway that stops answering cannot cancel or tell what is open: the orders open when last
         seen are reported as possibly left at the venue, with the reason, instead of failing the stop.
         """
         canceled: list[str] = []
-        # Risk's stops stay at the venue: they protect the positions the daemon keeps while it is down, and
-        # the next start adopts them (a crash leaves them there too).
-        protective = self._protective_stops()
         try:
             if self.config.on_shutdown == "cancel":
                 canceled = self.controller.cancel_open("shutdown", keep=protective)
             kept_open = self.gateway.core.open_order_count - len(protective)
         except GatewayError as exc:
-            known = [] if self.remote is None else self.remote.remote_core.last_known_open()
-            left = [v.client_order_id for v in known if v.client_order_id not in canceled]
-            return canceled, None, left, f"gateway {self.config.gateway} unreachable: {exc}"
+            return (
+                canceled,
+                None,
+                self._left_open(canceled),
+                f"gateway {self.config.gateway} unreachable: {exc}",
+            )
         if self.config.on_shutdown == "cancel" and kept_open > 0:  # a cancel the venue refused or lost
-            known = [] if self.remote is None else self.remote.remote_core.last_known_open()
-            left = [v.client_order_id for v in known if v.client_order_id not in canceled]
-            return canceled, kept_open, left, f"{kept_open} order(s) still open after the cancels"
+            why = f"{kept_open} order(s) still open after the cancels"
+            return canceled, kept_open, self._left_open(canceled), why
         return canceled, kept_open, [], None
+
+    def _left_open(self, canceled: list[str]) -> list[str]:
+        """Orders open when the remote gateway last answered, but for those just cancelled."""
+        known = [] if self.remote is None else self.remote.remote_core.last_known_open()
+        return [v.client_order_id for v in known if v.client_order_id not in canceled]
 
     def _protective_stops(self) -> frozenset[str]:
         """Risk's stop orders resting at the venue now (none with risk off)."""

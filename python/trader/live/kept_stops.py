@@ -12,12 +12,11 @@ from trader.engine.resting_stops import STOP_ORDER_PREFIX, RestingOrder, Resting
 from trader.errors import TraderError
 from trader.journal import JournalKind
 from trader.live.epochs import last_order_seq
+from trader.models.orders import OPEN_STATUSES
 from trader.risk.stops import StopState
 
 if TYPE_CHECKING:
     from trader.portfolio import Portfolio
-
-_WORKING = frozenset({"new", "accepted", "partially_filled"})
 
 
 class OrderView(Protocol):
@@ -105,7 +104,7 @@ class KeptStops(RestingStops):
         numbers = [n for n in map(stop_number, seen) if n is not None]
         self._count = max(int(saved.get("count", 0)), last_order_seq(journal, STOP_ORDER_PREFIX), *numbers, 0)
         working = sorted(
-            (o for o in orders if stop_number(o.client_order_id) is not None and o.status in _WORKING),
+            (o for o in orders if stop_number(o.client_order_id) is not None and o.status in OPEN_STATUSES),
             key=lambda o: stop_number(o.client_order_id) or 0,
         )
         adopted: dict[str, OrderView] = {}

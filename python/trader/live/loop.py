@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from trader._core import GatewayEvent
 from trader.engine.booking import book_events
+from trader.engine.results import iso_time
 from trader.live.reconcile import session_fill
 from trader.strategies.bar import Bar
 
@@ -21,12 +21,7 @@ if TYPE_CHECKING:
     from trader.live.stop_timer import TrailTimer
     from trader.strategies.base import Strategy
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 EQUITY_HEADER = "timestamp,equity,gross_exposure,net_exposure\n"
-
-
-def _iso(ns: int) -> str:
-    return (_EPOCH + timedelta(microseconds=ns // 1_000)).isoformat().replace("+00:00", "Z")
 
 
 class Stepper:
@@ -104,7 +99,9 @@ class Stepper:
             closes[bar.symbol] = bar.close
         equity = portfolio.mark(ts, closes)
         curve = portfolio.curve
-        self._equity.write(f"{_iso(ts)},{equity!r},{curve.gross_exposure[-1]!r},{curve.net_exposure[-1]!r}\n")
+        self._equity.write(
+            f"{iso_time(ts)},{equity!r},{curve.gross_exposure[-1]!r},{curve.net_exposure[-1]!r}\n"
+        )
         risk, timer = broker.risk, self.trail_timer
         if risk is not None and timer is not None:
             seen = self._price_ns = group[-1].close_ts  # the feed's clock when these bars became visible
@@ -140,7 +137,7 @@ class Stepper:
         after = {} if stops is None else {s: st.stop for s, st in stops.states.items()}
         moved = {s: format(v, "f") for s, v in sorted(after.items()) if before.get(s) not in (None, v)}
         if moved:
-            self.out.event("stop_trailed", clock=_iso(clock_ns), clock_ns=clock_ns, stops=moved)
+            self.out.event("stop_trailed", clock=iso_time(clock_ns), clock_ns=clock_ns, stops=moved)
 
     def _bar(self, d: Due) -> Bar:
         """The due bar, read from the columns once for both the venue and the strategy."""
@@ -208,7 +205,7 @@ class Stepper:
                 qty=d.qty,
                 reason=d.reason,
                 status=d.status,
-                bar=_iso(d.ts),
+                bar=iso_time(d.ts),
                 **({} if stop is None else {"order_type": "stop", "stop_price": format(stop, "f")}),
             )
         self._decisions_seen = len(decisions)

@@ -69,7 +69,8 @@ _AUCTION_TYPES = frozenset({OrderType.MARKET, OrderType.LIMIT})
 _CRYPTO_TIFS = frozenset({TimeInForce.GTC, TimeInForce.IOC})
 _CRYPTO_TYPES = frozenset({OrderType.MARKET, OrderType.LIMIT, OrderType.STOP_LIMIT})
 _NO_FILLS = frozenset({OrderStatus.NEW, OrderStatus.ACCEPTED, OrderStatus.REJECTED})
-_OPEN = frozenset({OrderStatus.NEW, OrderStatus.ACCEPTED, OrderStatus.PARTIALLY_FILLED})
+OPEN_STATUSES = frozenset({OrderStatus.NEW, OrderStatus.ACCEPTED, OrderStatus.PARTIALLY_FILLED})
+"""Statuses of an order still working at the venue (StrEnum members: plain status text matches them too)."""
 
 
 class OrderShape(DomainModel):
@@ -230,7 +231,7 @@ class Order(OrderShape):
     @property
     def is_open(self) -> bool:
         """Whether the order can still fill (new, accepted or partially filled)."""
-        return self.status in _OPEN
+        return self.status in OPEN_STATUSES
 
     @property
     def remaining_qty(self) -> Decimal | None:

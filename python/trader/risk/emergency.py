@@ -17,12 +17,12 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Protocol
 
 from trader.errors import TraderError
+from trader.models.orders import OPEN_STATUSES
 from trader.risk.breaker import BreakerAction
 
 if TYPE_CHECKING:
     from trader.journal import Journal
 
-_OPEN = frozenset({"new", "accepted", "partially_filled"})
 _REFUSED = frozenset({"rejected", "canceled", "expired"})
 
 
@@ -116,7 +116,7 @@ class EmergencyActions:
         not_cancelled: list[str] = []
         if BreakerAction.CANCEL_OPEN_ORDERS in actions:
             for order in self._gateway.orders():
-                if str(order.status) in _OPEN:
+                if str(order.status) in OPEN_STATUSES:
                     done = self._cancel(order.client_order_id, now)
                     (cancelled if done else not_cancelled).append(order.client_order_id)
         flatten: dict[str, str] = {}
@@ -143,7 +143,7 @@ class EmergencyActions:
             else:
                 self._called(now, None, "canceled")
             current = self._gateway.order(order_id)
-            if current is None or str(current.status) not in _OPEN:
+            if current is None or str(current.status) not in OPEN_STATUSES:
                 status = "gone" if current is None else str(current.status)
                 self._record(
                     "gateway_ack", {"client_order_id": order_id, "event": "cancel", "status": status}, now

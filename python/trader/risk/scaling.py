@@ -48,16 +48,6 @@ class RiskScalingManager:
         """The equity sizing and limits work from: the account's, capped at the capital step."""
         return min(equity, self._capital)
 
-    def capital_multiplier(self, equity: Decimal) -> Decimal:
-        """capital step / equity when the account holds more than the step, else 1."""
-        if equity <= self._capital:
-            return _ONE
-        return self._capital / equity
-
-    def trades(self, symbol: str) -> int:
-        """Trades recorded for `symbol`."""
-        return self._trades.get(symbol, 0)
-
     def is_new(self, symbol: str) -> bool:
         """Whether `symbol` still trades at reduced size (not established, too few trades yet)."""
         return symbol not in self._established and self._trades.get(symbol, 0) < self.config.new_symbol_trades
@@ -65,10 +55,6 @@ class RiskScalingManager:
     def symbol_multiplier(self, symbol: str) -> Decimal:
         """new_symbol_multiplier for a new symbol, else 1."""
         return self.config.new_symbol_multiplier if self.is_new(symbol) else _ONE
-
-    def size_multiplier(self, symbol: str, equity: Decimal) -> Decimal:
-        """Both multipliers together: what a full-size order of `symbol` is scaled by."""
-        return self.capital_multiplier(equity) * self.symbol_multiplier(symbol)
 
     def record_trade(self, symbol: str) -> None:
         """Count one (entry) trade of `symbol` toward leaving its reduced size."""

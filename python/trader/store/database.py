@@ -48,11 +48,6 @@ class Store:
         """The URL with its password masked."""
         return safe_url(self.url)
 
-    @property
-    def is_sqlite(self) -> bool:
-        """True for a SQLite file."""
-        return self.url.get_backend_name() == "sqlite"
-
     @classmethod
     def open(cls, url: str | None = None) -> Store:
         """Connect to `url` (None: $TRADER_DB_URL, else $TRADER_HOME/trader.db) and apply migrations."""

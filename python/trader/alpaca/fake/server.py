@@ -221,16 +221,6 @@ class FakeAlpacaServer:
         """The trade_updates websocket URL."""
         return f"ws://127.0.0.1:{self.port}/stream"
 
-    @property
-    def stock_data_stream_url(self) -> str:
-        """The stock market-data websocket URL (IEX feed)."""
-        return f"ws://127.0.0.1:{self.port}/v2/iex"
-
-    @property
-    def crypto_data_stream_url(self) -> str:
-        """The crypto market-data websocket URL."""
-        return f"ws://127.0.0.1:{self.port}/v1beta3/crypto/us"
-
     def client_env(self) -> dict[str, str]:
         """The environment that points alpaca-py (and `trader daemon --feed alpaca`) at this fake."""
         return {

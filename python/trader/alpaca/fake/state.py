@@ -11,7 +11,6 @@ from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import Any
 
 NINE_PLACES = Decimal("1e-9")
-CRYPTO_QUOTES = ("USDT", "USDC", "USD", "BTC")
 OPEN_STATUSES = frozenset({"accepted", "new", "partially_filled"})
 
 

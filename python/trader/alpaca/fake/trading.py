@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
-from trader.alpaca.fake.state import FakeBroker, unprocessable
+from trader.alpaca.fake.state import OPEN_STATUSES, FakeBroker, unprocessable
 
 
 def _moment(text: str) -> datetime:
@@ -30,7 +30,7 @@ def _orders_page(broker: FakeBroker, params: dict[str, str]) -> list[dict[str, A
         )
         rows = []
         for order in orders:
-            is_open = order.status in ("accepted", "new", "partially_filled")
+            is_open = order.status in OPEN_STATUSES
             if (status == "open" and not is_open) or (status == "closed" and is_open):
                 continue
             if params.get("after") and _moment(order.created_at) <= _moment(params["after"]):
