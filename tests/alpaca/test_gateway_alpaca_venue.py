@@ -1,6 +1,8 @@
 """The real `trader-gateway` with `kind = "alpaca"` against our fake Alpaca, driven by the Python gRPC client.
 
-Submit -> fill -> position, a dropped ack, 5xx/429 retries, kill -9 and restart: never a second order.
+Submit -> fill -> position, a dropped ack, 5xx/429 retries, kill -9 and restart: never a second order. Every
+test runs twice: with events pushed by the trade_updates stream (full polls a minute apart, so only the stream
+can deliver them in time) and with the stream off (polled every 50 ms).
 """
 
 from __future__ import annotations
@@ -29,9 +31,11 @@ def binary() -> Path:
     return REPO_ROOT / "target" / "debug" / "trader-gateway"
 
 
-@pytest.fixture
-def config(tmp_path: Path, fake_alpaca: FakeAlpacaServer) -> Path:
-    return fake_alpaca.write_gateway_config(tmp_path)
+@pytest.fixture(params=["stream", "polling"])
+def config(request: pytest.FixtureRequest, tmp_path: Path, fake_alpaca: FakeAlpacaServer) -> Path:
+    if request.param == "stream":
+        return fake_alpaca.write_gateway_config(tmp_path, poll_interval_ms=60_000)
+    return fake_alpaca.write_gateway_config(tmp_path, trade_updates=False)
 
 
 @pytest.fixture
@@ -193,3 +197,21 @@ def test_missing_secret_is_a_clear_config_error_without_the_key(binary: Path, tm
     assert result.returncode == 2
     assert "venue.secret_env" in result.stderr
     assert "set the APCA_API_SECRET_KEY environment variable" in result.stderr
+
+
+def test_a_lost_stream_falls_back_to_polling(
+    binary: Path, tmp_path: Path, fake_alpaca: FakeAlpacaServer
+) -> None:
+    config = fake_alpaca.write_gateway_config(tmp_path, poll_interval_ms=200)
+    process = GatewayProcess.start(binary, config, TOKEN)
+    try:
+        with GatewayClient(process.grpc_target, TOKEN) as client:
+            fake_alpaca.end_streams()  # Alpaca hangs up, and every reconnection is closed at once
+            client.submit(intent("f-1", "SPY", "3", limit="450"))
+            fake_alpaca.set_price("SPY", "449")
+            filled = wait_for(client, "f-1", lambda o: o.status == "filled")
+            assert (filled.status, filled.filled_quantity) == ("filled", Decimal(3))
+            assert client.positions() == {"SPY": Decimal(3)}
+    finally:
+        assert process.stop() == 0
+    assert "trade_updates stream lost" in process.log.read_text()

@@ -39,10 +39,17 @@ pub struct AlpacaConfig {
     /// Alpaca's crypto fee in basis points, taken from what a fill credits (coins on a buy, dollars on a sell).
     /// Alpaca's fill reports carry no fee, so the venue charges this schedule itself to keep positions exact.
     pub crypto_fee_bps: u32,
+    /// The trade_updates websocket (`wss://.../stream`); `None` learns every event by polling.
+    pub trade_updates_url: Option<String>,
+    /// How often open orders are polled in full while the stream is not (or not yet) to be trusted.
+    pub poll_interval: Duration,
+    /// How often they are polled in full while the stream is listening: a reconciliation, in case an update
+    /// was lost without the socket noticing.
+    pub reconcile_interval: Duration,
 }
 
 impl AlpacaConfig {
-    /// A config with a 10 s timeout and Alpaca's tier-1 taker fee (25 bps).
+    /// A config with a 10 s timeout, Alpaca's tier-1 taker fee (25 bps), no stream and a 1 s poll.
     pub fn new(base_url: &str, key_id: &str, secret: Secret) -> Self {
         Self {
             base_url: base_url.trim_end_matches('/').to_owned(),
@@ -50,7 +57,22 @@ impl AlpacaConfig {
             secret,
             timeout: Duration::from_secs(10),
             crypto_fee_bps: 25,
+            trade_updates_url: None,
+            poll_interval: Duration::from_secs(1),
+            reconcile_interval: Duration::from_secs(30),
         }
+    }
+
+    /// The trade_updates websocket beside a Trading API base URL: the same host, `ws(s)://` and `/stream`
+    /// (`https://paper-api.alpaca.markets` -> `wss://paper-api.alpaca.markets/stream`).
+    pub fn stream_url_for(base_url: &str) -> Option<String> {
+        let base = base_url.trim_end_matches('/');
+        let (scheme, rest) = if let Some(rest) = base.strip_prefix("https://") {
+            ("wss://", rest)
+        } else {
+            ("ws://", base.strip_prefix("http://")?)
+        };
+        Some(format!("{scheme}{rest}/stream"))
     }
 }
 
@@ -65,5 +87,18 @@ mod tests {
         assert!(!shown.contains("hunter2"), "{shown}");
         assert_eq!(config.secret.expose(), "hunter2-secret");
         assert_eq!(config.base_url, "http://x");
+    }
+
+    #[test]
+    fn the_stream_sits_beside_the_trading_api() {
+        assert_eq!(
+            AlpacaConfig::stream_url_for("https://paper-api.alpaca.markets/").as_deref(),
+            Some("wss://paper-api.alpaca.markets/stream")
+        );
+        assert_eq!(
+            AlpacaConfig::stream_url_for("http://127.0.0.1:8123").as_deref(),
+            Some("ws://127.0.0.1:8123/stream")
+        );
+        assert_eq!(AlpacaConfig::stream_url_for("ftp://x"), None);
     }
 }

@@ -1,13 +1,17 @@
 //! `AlpacaVenue`: submit, replace, cancel, look up by client order id, positions and account over Alpaca's
-//! Trading API v2, with order events learned by polling.
+//! Trading API v2, with order events pushed by the trade_updates stream and checked by polling.
 //!
 //! Polling: the venue follows every open order it knows of (sent by it, or found open by a lookup, as the gateway
-//! does for each open order at start). Each `poll_events` lists the orders submitted since the oldest followed one
+//! does for each open order at start). A full poll lists the orders submitted since the oldest followed one
 //! (one request) and, when a filled quantity grew, reads the account's FILL activities (one more, paged): their
-//! ids are stable across polls and restarts, so the gateway applies each execution once. Two requests per poll
-//! whatever the number of open orders; the trade_updates websocket would push instead and is not used yet.
-
+//! ids are stable across polls and restarts, so the gateway applies each execution once.
+//!
+//! The stream ([`crate::stream`]): each order state it pushes is settled like a listed one, so a cancel costs no
+//! request and a fill costs one (its activities). Full polls then only reconcile (every `reconcile_interval`), plus
+//! once at every new stream epoch (updates may have been missed while it was down) and soon after a fill the
+//! activity feed did not show yet. While the stream is down, full polls run every `poll_interval`, as without it.
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::time::{Duration, Instant};
 
 use exec_gateway::error::VenueError;
 use exec_gateway::money::{Money, Quantity};
@@ -17,6 +21,7 @@ use serde::de::DeserializeOwned;
 
 use crate::config::AlpacaConfig;
 use crate::http::{Answer, Http, Method, is_duplicate_id};
+use crate::stream::TradeUpdates;
 use crate::timestamp::{format_rfc3339_micros, parse_rfc3339};
 use crate::wire::{
     self, WireAccount, WireFill, WireOrder, WirePosition, order_body, parse_field, replace_body,
@@ -27,6 +32,8 @@ use crate::wire::{
 const PAGE_SIZE: usize = 100;
 /// Orders per listing (Alpaca's maximum); followed orders beyond it are fetched one by one.
 const ORDERS_LIMIT: usize = 500;
+/// After a pushed fill the FILL activities did not show yet, the next full poll comes this soon.
+const LAGGING_FILL_RETRY: Duration = Duration::from_millis(250);
 
 /// The account's money, exact.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -57,6 +64,13 @@ pub struct AlpacaVenue {
     open: BTreeMap<ClientOrderId, Tracked>,
     /// Alpaca id -> client order id, for replacements (Alpaca names the replacing order by its own id).
     client_ids: HashMap<String, ClientOrderId>,
+    /// The trade_updates reader, when configured and started.
+    stream: Option<TradeUpdates>,
+    /// The stream epoch the last full poll covered: pushes of that epoch are trusted.
+    synced_epoch: Option<u64>,
+    next_full_poll: Option<Instant>,
+    poll_interval: Duration,
+    reconcile_interval: Duration,
 }
 
 /// A 2xx answer we cannot read: treated like a lost answer (the request may have been processed, so the gateway
@@ -71,13 +85,26 @@ fn decode<T: DeserializeOwned>(answer: &Answer, what: &str) -> Result<T, VenueEr
 }
 
 impl AlpacaVenue {
-    /// A venue for the account `config` names. No request is sent until the first call.
+    /// A venue for the account `config` names. No request is sent until the first call; the trade_updates
+    /// stream (when `config` names one) connects in the background, and polling covers for it until it does.
     pub fn new(config: &AlpacaConfig) -> Self {
+        let stream = config.trade_updates_url.as_ref().and_then(|url| {
+            TradeUpdates::spawn(url.clone(), config)
+                .inspect_err(|e| {
+                    eprintln!("alpaca_venue: cannot start the trade_updates reader: {e}")
+                })
+                .ok()
+        });
         Self {
             http: Http::new(config),
             crypto_fee_bps: config.crypto_fee_bps,
             open: BTreeMap::new(),
             client_ids: HashMap::new(),
+            stream,
+            synced_epoch: None,
+            next_full_poll: None,
+            poll_interval: config.poll_interval,
+            reconcile_interval: config.reconcile_interval,
         }
     }
 
@@ -332,19 +359,18 @@ impl AlpacaVenue {
         Ok(events)
     }
 
-    /// One poll: the followed orders' current state (one request), their new executions (one more, when any
-    /// filled quantity grew), then the events in order per order.
+    /// One full poll: the followed orders' current state (one request), then [`Self::settle`].
     fn poll(&mut self) -> Result<Vec<VenueEvent>, VenueError> {
         let Some(oldest) = self.open.values().map(|t| t.created_ns).min() else {
             return Ok(Vec::new());
         };
         let mut listed = self.orders_since(oldest)?;
-        let followed: Vec<(ClientOrderId, String, Quantity, i64)> = self
+        let followed: Vec<(ClientOrderId, String)> = self
             .open
             .iter()
-            .map(|(id, t)| (id.clone(), t.venue_order_id.clone(), t.filled, t.created_ns))
+            .map(|(id, t)| (id.clone(), t.venue_order_id.clone()))
             .collect();
-        for (id, venue_order_id, _, _) in &followed {
+        for (id, venue_order_id) in &followed {
             if !listed.contains_key(venue_order_id) {
                 // Beyond the list's limit (or gone): ask for it alone.
                 match self.fetch_by_venue_id(venue_order_id)? {
@@ -357,6 +383,22 @@ impl AlpacaVenue {
                 }
             }
         }
+        Ok(self.settle(&listed)?.0)
+    }
+
+    /// The events of the followed orders whose current state `listed` holds (by Alpaca id): their new
+    /// executions (one request, when any filled quantity grew), then their ends, in order per order. Also
+    /// says whether an order reported more filled than the activity feed showed yet.
+    fn settle(
+        &mut self,
+        listed: &HashMap<String, WireOrder>,
+    ) -> Result<(Vec<VenueEvent>, bool), VenueError> {
+        let followed: Vec<(ClientOrderId, String, Quantity, i64)> = self
+            .open
+            .iter()
+            .filter(|(_, t)| listed.contains_key(&t.venue_order_id))
+            .map(|(id, t)| (id.clone(), t.venue_order_id.clone(), t.filled, t.created_ns))
+            .collect();
         let grew = followed.iter().filter(|(_, vid, known, _)| {
             listed
                 .get(vid)
@@ -368,9 +410,12 @@ impl AlpacaVenue {
             None => HashMap::new(),
         };
         let mut events = Vec::new();
+        let mut lagging = false;
         for (id, venue_order_id, _, _) in followed {
             if let Some(order) = listed.get(&venue_order_id) {
                 events.extend(self.poll_one(&id, order, &recent)?);
+                let filled = Self::filled_qty(order)?;
+                lagging |= self.open.get(&id).is_some_and(|t| t.filled < filled);
             }
         }
         // Only followed orders need their client ids at hand (a replacement names its successor by Alpaca id).
@@ -381,7 +426,43 @@ impl AlpacaVenue {
             .collect();
         self.client_ids
             .retain(|venue_order_id, _| followed_ids.contains(venue_order_id.as_str()));
-        Ok(events)
+        Ok((events, lagging))
+    }
+
+    /// A full poll, and when the next one is due. Failing, the next comes after `poll_interval` (never
+    /// sooner: Alpaca's request budget is shared with the orders).
+    fn full_poll(&mut self, now: Instant) -> Vec<VenueEvent> {
+        let interval = if self.synced_epoch.is_some() {
+            self.reconcile_interval
+        } else {
+            self.poll_interval
+        };
+        self.next_full_poll = Some(now + interval);
+        self.poll().unwrap_or_else(|_| {
+            self.next_full_poll = Some(now + self.poll_interval);
+            Vec::new()
+        })
+    }
+
+    /// Settles the order states the stream pushed; a failure (or a fill the activity feed lags behind) brings
+    /// the next full poll forward, which covers every followed order, so nothing pushed is lost.
+    fn settle_pushed(&mut self, pushed: Vec<WireOrder>, now: Instant) -> Vec<VenueEvent> {
+        // The newest state of each order wins (pushes arrive oldest first).
+        let listed: HashMap<String, WireOrder> =
+            pushed.into_iter().map(|o| (o.id.clone(), o)).collect();
+        let soon = now + LAGGING_FILL_RETRY;
+        match self.settle(&listed) {
+            Ok((events, lagging)) => {
+                if lagging {
+                    self.next_full_poll = self.next_full_poll.map(|at| at.min(soon));
+                }
+                events
+            }
+            Err(_) => {
+                self.next_full_poll = Some(soon);
+                Vec::new()
+            }
+        }
     }
 }
 
@@ -485,6 +566,23 @@ impl Venue for AlpacaVenue {
 
     fn poll_events(&mut self) -> Vec<VenueEvent> {
         // A failed poll loses nothing: every order stays followed (its fills known by id) and is asked again.
-        self.poll().unwrap_or_default()
+        let now = Instant::now();
+        let Some(stream) = &self.stream else {
+            // Without the stream the server ticks at the poll interval itself: every tick is a full poll.
+            return self.poll().unwrap_or_default();
+        };
+        let state = stream.state();
+        // Taken before any request: whatever a full poll below reads is newer than these.
+        let pushed = stream.take();
+        let listening = state.listening.then_some(state.epoch);
+        let new_epoch = listening.is_some() && listening != self.synced_epoch;
+        if new_epoch || self.next_full_poll.is_none_or(|at| now >= at) {
+            self.synced_epoch = listening;
+            return self.full_poll(now);
+        }
+        if listening.is_none() || pushed.is_empty() {
+            return Vec::new();
+        }
+        self.settle_pushed(pushed, now)
     }
 }

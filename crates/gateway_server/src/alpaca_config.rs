@@ -1,5 +1,5 @@
 //! The `[venue] kind = "alpaca"` settings: base URL, key id and secret (from environment variables or files),
-//! timeout, poll interval and crypto fee. Errors name the key and where the secret should come from, never it.
+//! timeout, trade_updates stream, poll intervals and crypto fee. Errors name the key and where the secret should come from, never it.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -28,6 +28,10 @@ pub struct RawAlpaca {
     pub timeout_ms: Option<u64>,
     /// `venue.poll_interval_ms`.
     pub poll_interval_ms: Option<u64>,
+    /// `venue.reconcile_interval_ms`.
+    pub reconcile_interval_ms: Option<u64>,
+    /// `venue.trade_updates`.
+    pub trade_updates: Option<bool>,
     /// `venue.crypto_fee_bps`.
     pub crypto_fee_bps: Option<u32>,
 }
@@ -42,6 +46,8 @@ impl RawAlpaca {
             || self.secret_env.is_some()
             || self.timeout_ms.is_some()
             || self.poll_interval_ms.is_some()
+            || self.reconcile_interval_ms.is_some()
+            || self.trade_updates.is_some()
             || self.crypto_fee_bps.is_some()
     }
 }
@@ -51,8 +57,19 @@ impl RawAlpaca {
 pub struct AlpacaSettings {
     /// Where and how to reach Alpaca.
     pub config: AlpacaConfig,
-    /// How often the server asks Alpaca about open orders.
-    pub poll_interval: Duration,
+    /// How often the server lets the venue look for order events: the poll interval without the stream, a
+    /// short tick with it (a tick costs no request unless the stream pushed something or a poll is due).
+    pub tick: Duration,
+}
+
+/// The event tick while the trade_updates stream is on: how late a pushed fill may reach the gateway.
+const STREAM_TICK: Duration = Duration::from_millis(20);
+
+fn positive_ms(key: &str, value: Option<u64>, default: u64) -> Result<Duration, Invalid> {
+    match value.unwrap_or(default) {
+        0 => Err(invalid(key, "0", "must be positive")),
+        ms => Ok(Duration::from_millis(ms)),
+    }
 }
 
 /// An unusable Alpaca setting: (dotted key, shown value, why). The shown value is never a secret.
@@ -157,14 +174,21 @@ pub fn alpaca_settings(
         }
         config.crypto_fee_bps = bps;
     }
-    let poll_ms = raw.poll_interval_ms.unwrap_or(1000);
-    if poll_ms == 0 {
-        return Err(invalid("venue.poll_interval_ms", "0", "must be positive"));
+    config.poll_interval = positive_ms("venue.poll_interval_ms", raw.poll_interval_ms, 1000)?;
+    config.reconcile_interval = positive_ms(
+        "venue.reconcile_interval_ms",
+        raw.reconcile_interval_ms,
+        30_000,
+    )?;
+    if raw.trade_updates.unwrap_or(true) {
+        config.trade_updates_url = AlpacaConfig::stream_url_for(&config.base_url);
     }
-    Ok(AlpacaSettings {
-        config,
-        poll_interval: Duration::from_millis(poll_ms),
-    })
+    let tick = if config.trade_updates_url.is_some() {
+        STREAM_TICK.min(config.poll_interval)
+    } else {
+        config.poll_interval
+    };
+    Ok(AlpacaSettings { config, tick })
 }
 
 #[cfg(test)]
@@ -202,7 +226,32 @@ mod tests {
         assert_eq!(alpaca.config.base_url, "https://paper-api.alpaca.markets");
         assert_eq!(alpaca.config.key_id, "PKTEST");
         assert_eq!(alpaca.config.secret.expose(), "s3cret-value");
-        assert_eq!(alpaca.poll_interval.as_millis(), 250);
+        assert_eq!(alpaca.config.poll_interval.as_millis(), 250);
+        assert_eq!(
+            alpaca.config.trade_updates_url.as_deref(),
+            Some("wss://paper-api.alpaca.markets/stream"),
+            "the stream is on by default"
+        );
+        assert_eq!(
+            alpaca.tick.as_millis(),
+            20,
+            "with the stream the server ticks fast"
+        );
+        let polled = format!("{text}trade_updates = false\nreconcile_interval_ms = 0\n");
+        let vars = [("APCA_API_KEY_ID", "PK"), ("APCA_API_SECRET_KEY", "s")];
+        assert!(
+            parse(&polled, &vars)
+                .unwrap_err()
+                .contains("venue.reconcile_interval_ms")
+        );
+        let polled = format!("{text}trade_updates = false\n");
+        let alpaca = parse(&polled, &vars).unwrap().alpaca.unwrap();
+        assert_eq!(alpaca.config.trade_updates_url, None);
+        assert_eq!(
+            alpaca.tick.as_millis(),
+            250,
+            "without it the tick is the poll interval"
+        );
         assert!(
             !format!("{alpaca:?}").contains("s3cret"),
             "the secret never prints"

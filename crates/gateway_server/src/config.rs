@@ -140,6 +140,8 @@ struct RawVenue {
     secret_env: Option<String>,
     timeout_ms: Option<u64>,
     poll_interval_ms: Option<u64>,
+    reconcile_interval_ms: Option<u64>,
+    trade_updates: Option<bool>,
     crypto_fee_bps: Option<u32>,
 }
 
@@ -309,6 +311,8 @@ impl Settings {
             secret_env: raw.venue.secret_env,
             timeout_ms: raw.venue.timeout_ms,
             poll_interval_ms: raw.venue.poll_interval_ms,
+            reconcile_interval_ms: raw.venue.reconcile_interval_ms,
+            trade_updates: raw.venue.trade_updates,
             crypto_fee_bps: raw.venue.crypto_fee_bps,
         };
         let alpaca = match raw.venue.kind {

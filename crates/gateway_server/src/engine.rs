@@ -101,7 +101,7 @@ impl Engine {
     /// Opens the journal (replay and reconciliation happen here) and starts the worker thread.
     pub fn start(config: EngineConfig, metrics: Arc<Metrics>) -> Result<Self, String> {
         let (tx, rx) = mpsc::channel(4 * MAX_BATCH);
-        let poll_interval = config.alpaca.as_ref().map(|a| a.poll_interval);
+        let poll_interval = config.alpaca.as_ref().map(|a| a.tick);
         let events = EventLog::default();
         let (opened_tx, opened_rx) = std::sync::mpsc::channel();
         let worker_events = events.clone();

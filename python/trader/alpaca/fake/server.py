@@ -229,10 +229,13 @@ class FakeAlpacaServer:
             "APCA_API_DATA_STREAM_URL": f"ws://127.0.0.1:{self.port}",
         }
 
-    def write_gateway_config(self, folder: Path) -> Path:
+    def write_gateway_config(
+        self, folder: Path, *, trade_updates: bool = True, poll_interval_ms: int = 50
+    ) -> Path:
         """A `trader-gateway` config in `folder` that trades against this fake (kind = "alpaca").
 
-        Key id inline, the secret in a file beside it, fast polling and a short timeout (for tests and demos).
+        Key id inline, the secret in a file beside it, a short timeout (for tests and demos), the
+        trade_updates stream on or off, and `poll_interval_ms` between full polls while it is off or down.
         """
         (folder / "alpaca.secret").write_text(self.secret + "\n")
         config = folder / "gateway.toml"
@@ -240,7 +243,8 @@ class FakeAlpacaServer:
             '[server]\ngrpc_listen = "127.0.0.1:0"\nhttp_listen = "127.0.0.1:0"\n'
             f'[journal]\npath = "{(folder / "gateway.journal").as_posix()}"\n'
             f'[venue]\nkind = "alpaca"\nbase_url = "{self.base_url}"\nkey_id = "{self.key_id}"\n'
-            'secret_file = "alpaca.secret"\ntimeout_ms = 2000\npoll_interval_ms = 50\n'
+            'secret_file = "alpaca.secret"\ntimeout_ms = 2000\n'
+            f"poll_interval_ms = {poll_interval_ms}\ntrade_updates = {str(trade_updates).lower()}\n"
         )
         return config
 
