@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -9,6 +10,8 @@ from pathlib import Path
 from progression_helpers import curve, record
 from risk_helpers import NOW, book, decision, market
 
+from trader.engine.risk_gate import RiskGate
+from trader.journal import Journal, read_records
 from trader.risk import Action, ReasonCode, RiskConfig, RiskManager, RiskScalingManager, TradingProgression
 from trader.risk.progression_config import ScalingConfig
 
@@ -70,14 +73,58 @@ def test_exits_are_never_scaled() -> None:
 
 def test_the_scaling_follows_the_progression(tmp_path: Path) -> None:
     progression = TradingProgression.open(tmp_path, CONFIG.progression)
-    scaling = RiskScalingManager(CONFIG.progression.scaling, progression.capital_limit, ["AAPL", "MSFT"])
-    manager = RiskManager(CONFIG, scaling)
+    manager = RiskManager(CONFIG, progression.scaling(["AAPL", "MSFT"], NOW))
     assert manager.evaluate(decision(qty=100), book(), market(), NOW).qty == 50  # paper: 100k
     since = progression.since
     report = progression.evaluate_gates(record(since, 8), curve(since, 8), 0, since + timedelta(days=8))
     progression.promote(approved_by="alice", gates=report, now=since + timedelta(days=8))
-    scaling.set_capital_limit(progression.capital_limit)
     # micro_live at 1 000: 5 % per trade is 50, not even one share at 100.
     verdict = manager.evaluate(decision(qty=100), book(), market(), NOW)
     assert verdict.action is Action.REJECT
     assert verdict.reasons == (ReasonCode.TRADE_LIMIT, ReasonCode.CAPITAL_STEP, ReasonCode.BELOW_LOT)
+    progression.demote(reason="breaker tripped", now=since + timedelta(days=9))
+    assert manager.evaluate(decision(qty=100), book(), market(), NOW).qty == 50  # back in paper
+
+
+def test_the_universe_and_new_symbols_trades_persist_with_the_progression(tmp_path: Path) -> None:
+    config = CONFIG.progression.model_copy(update={"scaling": SCALING})
+    first = TradingProgression.open(tmp_path, config).scaling(["MSFT", "AAPL"], NOW)
+    assert first.established == frozenset({"AAPL", "MSFT"})
+    first.record_trade("NVDA")
+    first.record_trade("AAPL")  # established: nothing to count
+    # A later start with a bigger universe keeps the first one: NVDA and TSLA are new, NVDA has one trade.
+    again = TradingProgression.open(tmp_path, config).scaling(["AAPL", "MSFT", "NVDA", "TSLA"], NOW)
+    assert again.established == frozenset({"AAPL", "MSFT"})
+    assert (again.trades("NVDA"), again.trades("TSLA"), again.trades("AAPL")) == (1, 0, 0)
+    again.record_trade("NVDA")
+    again.record_trade("NVDA")
+    again.record_trade("NVDA")
+    assert not again.is_new("NVDA")
+    stored = json.loads((tmp_path / "progression.json").read_text())
+    assert (stored["universe"], stored["trades"]) == (["AAPL", "MSFT"], {"NVDA": 3})
+
+
+def test_a_state_file_from_before_the_universe_loads_and_records_it_at_the_first_start(
+    tmp_path: Path,
+) -> None:
+    old = {"version": 1, "step": 0, "capital": "1000", "since": NOW.isoformat(), "history": []}
+    (tmp_path / "progression.json").write_text(json.dumps(old))
+    with Journal(tmp_path / "journal") as journal:
+        progression = TradingProgression.open(tmp_path, CONFIG.progression, journal)
+        scaling = progression.scaling(["SPY"], NOW)
+    assert (scaling.capital_limit, scaling.established) == (Decimal(1000), frozenset({"SPY"}))
+    (entry,) = [r.payload for r in read_records(tmp_path / "journal")]
+    assert entry == {"event": "progression_universe", "universe": ["SPY"]}
+
+
+def test_the_gate_counts_a_trade_when_a_position_opens_not_per_fill() -> None:
+    scaling = RiskScalingManager(SCALING, Decimal(1_000_000), ["AAPL"])
+    gate = RiskGate(CONFIG, scaling=scaling)
+    price, stop = Decimal(100), Decimal(95)
+    gate.entered("NVDA", "buy", price, stop, Decimal(0))  # opens a long
+    gate.entered("NVDA", "buy", price, stop, Decimal(5))  # a later fill of it, or adding: no new trade
+    assert scaling.trades("NVDA") == 1
+    gate.entered("NVDA", "sell", price, Decimal(105), Decimal(10))  # flips to short: a new trade
+    gate.entered("NVDA", "buy", price, stop, Decimal(-2))  # flips back long
+    assert scaling.trades("NVDA") == 3
+    assert not scaling.is_new("NVDA")

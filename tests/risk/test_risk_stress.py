@@ -1,350 +1,321 @@
-"""Stress scenarios on real sample data with injected shocks: a -50 % day in BTC and a gap through a stop
-run through the backtest engine with risk on; API failures in the middle of a breaker flatten run through
-the embedded gateway's seeded SimVenue faults. Losses stay within what the configuration allows, and every
-action is in a journal that verifies."""
+"""Stress scenarios through the backtest engine (`run_backtest` with a RiskConfig, the path `trader backtest
+--risk` takes) on real sample data with injected shocks: a -50 % day in BTC, a gap down through risk's
+resting stop, and API failures in the middle of a breaker flatten. Losses stay within what the configuration
+allows (computed from the run), the breaker and SAFE_MODE trip at the bar they must, and every action is
+journaled in order in a journal that verifies. (The emergency executor alone: test_risk_stress_executor.)"""
 
 from __future__ import annotations
 
-import json
-from decimal import Decimal
+import re
+from datetime import datetime, timedelta
+from decimal import ROUND_CEILING, Decimal
 from pathlib import Path
+from typing import Any
 
-from risk_helpers import NOW
-from stress_scenarios import Accumulate, GuardedReplay, gapped, shocked, stamp
-
-from trader.data import Bars, load_bars
-from trader.engine import BacktestConfig, run_backtest
-from trader.execution.embedded import EmbeddedGateway
-from trader.execution.embedded_config import InstrumentSpec, SimFaults, SimSettings
-from trader.indicators import ATR
-from trader.journal import FsyncPolicy, Journal, JournalOptions, read_records, verify_journal
-from trader.models import OrderDecision
-from trader.risk import (
-    BreakerAction,
-    EmergencyActions,
-    MarketState,
-    PortfolioState,
-    RiskConfig,
-    RiskManager,
-    price_units,
+import pytest
+from stress_scenarios import (
+    Accumulate,
+    at_stamp,
+    event_of,
+    gapped,
+    journal,
+    price,
+    resting_stop,
+    shocked,
+    stamp,
 )
 
+from trader.data import Bars, load_bars
+from trader.engine import BacktestConfig, BacktestResult, run_backtest
+from trader.execution.embedded_config import InstrumentSpec, SimFaults, SimSettings
+from trader.journal import verify_journal
+from trader.risk import RiskConfig
+
 BTC_LOT = Decimal("0.0001")
-BTC_RISK = RiskConfig.model_validate({"sizing": {"lots": {"BTCUSDT": str(BTC_LOT)}}})
-BTC_SPEC = (InstrumentSpec("BTCUSDT", lot_size=BTC_LOT, asset_class="crypto", fractionable=True),)
-QUIET = JournalOptions(fsync=FsyncPolicy.NEVER)
+FAILED_CALLS = frozenset(
+    {"gateway_ack:unavailable", "gateway_reject:cancel_failed", "gateway_reject:flatten_failed"}
+)
+"""How the journal records a gateway call that failed (an order refused is a `gateway_reject` besides)."""
 
 
-def _records(path: Path) -> list[dict[str, object]]:
-    return [json.loads(line) for line in path.read_text().splitlines()]
+def _btc(symbol: str) -> tuple[RiskConfig, tuple[InstrumentSpec, ...]]:
+    """Risk that recovers from a trip by itself after the cooldown (nobody acknowledges in a backtest) and
+    does not halt for a run of small losses; fractional BTC lots."""
+    config = RiskConfig.model_validate(
+        {
+            "sizing": {"lots": {symbol: str(BTC_LOT)}},
+            "breaker": {"backtest_acknowledge": "after_cooldown", "max_consecutive_losses": 1000},
+        }
+    )
+    spec = InstrumentSpec(symbol, lot_size=BTC_LOT, asset_class="crypto", fractionable=True)
+    return config, (spec,)
 
 
-def _every_order_was_judged(records: list[dict[str, object]]) -> dict[str, dict[str, object]]:
-    """Each intent has exactly one verdict, each fill an approved verdict; returns the verdicts by id."""
-    payloads = [(r["kind"], r["payload"]) for r in records]
-    intents = [p["client_order_id"] for k, p in payloads if k == "order_intent"]  # type: ignore[index]
-    verdicts = {p["client_order_id"]: p for k, p in payloads if k == "risk_verdict"}  # type: ignore[index]
+def _every_order_was_judged(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Each intent (the strategy's, risk's stops) has exactly one verdict and each of their fills an approved
+    one; the breaker's own flatten orders pass no verdict (they only close). Returns the verdicts by id."""
+    verdicts = {r["payload"]["client_order_id"]: r["payload"] for r in records if r["kind"] == "risk_verdict"}
+    intents = [
+        r["payload"]["client_order_id"]
+        for r in records
+        if r["kind"] == "order_intent" and not r["payload"]["client_order_id"].startswith("breaker-")
+    ]
     assert sorted(intents) == sorted(verdicts)
-    for kind, payload in payloads:
-        if kind == "fill":
-            assert verdicts[payload["client_order_id"]]["action"] != "reject"  # type: ignore[index]
-    return verdicts  # type: ignore[return-value]
+    for record in records:
+        order_id = record["payload"].get("client_order_id", "") if record["kind"] == "fill" else ""
+        if order_id and not order_id.startswith("breaker-"):
+            assert verdicts[order_id]["action"] != "reject"
+    return verdicts
 
 
-def test_a_fifty_percent_btc_day_costs_each_protected_lot_at_most_its_risk(
+def _trips(records: list[dict[str, Any]]) -> list[str]:
+    return [str(r["ts"]) for r in records if r["kind"] == "breaker_trip"]
+
+
+def _crash_through_risks_stops(
+    bars: Bars, at: int, tmp_path: Path
+) -> tuple[BacktestResult, list[dict[str, Any]]]:
+    """Accumulate BTC under risk (guards on) through a -50 % day at bar `at`; checks what must hold on any
+    data: risk's stop filled at its price, the shock-day loss within what the stops left at risk, the breaker
+    tripped on the move at that bar and recovered the next (after_cooldown); returns the run and journal."""
+    crashed = shocked(bars, at, -0.5)
+    config, spec = _btc(bars.symbol)
+    path = tmp_path / "journal.jsonl"
+    result = run_backtest(
+        Accumulate(Decimal(100)), [crashed], path, BacktestConfig(risk=config, instruments=spec)
+    )
+    records = journal(path)
+    _every_order_was_judged(records)
+    assert verify_journal(path).ok
+
+    shock = stamp(crashed, at)
+    day = at_stamp(records, shock)
+    # Risk's stop rested when the bar opened; the crash traded through it without a gap: filled at its price.
+    found = resting_stop(records, bars.symbol, shock)
+    assert found is not None
+    stop_id, stop_price = found
+    (stop_fill,) = [
+        r["payload"] for r in day if r["kind"] == "fill" and r["payload"]["client_order_id"] == stop_id
+    ]
+    assert Decimal(stop_fill["price"]) == stop_price
+    stopped = Decimal(stop_fill["qty"])
+    # The day's loss is what the stop left at risk from the last close, plus any lot bought at this open
+    # (it had no stop yet) riding the crash to the close.
+    close_before, close = price(crashed, "close", at - 1), price(crashed, "close", at)
+    bought = [
+        Decimal(r["payload"]["qty"]) * (Decimal(r["payload"]["price"]) - close)
+        for r in day
+        if r["kind"] == "fill" and r["payload"]["side"] == "buy"
+    ]
+    bound = stopped * (close_before - stop_price) + sum(bought, Decimal(0))
+    equity_before, equity_after = (Decimal(repr(float(result.curve.equity[i]))) for i in (at - 1, at))
+    loss = equity_before - equity_after
+    assert 0 < loss <= bound + Decimal("0.01")
+    assert loss <= config.limits.max_total_risk_fraction * equity_before  # the 20 % total-risk limit
+    assert loss < Decimal("0.2") * stopped * close_before  # a 50 % fall of the book, cut by the stop
+    # No SAFE_MODE: the stops kept the day's loss below its 8 %.
+    assert loss / equity_before < config.safe_mode.max_daily_loss_fraction
+    assert "mode_change:safe_mode_entered" not in [event_of(r) for r in day]
+
+    # The breaker was closed when the bar opened (every earlier trip had recovered), tripped on the move
+    # after the stop's fill, and its after_cooldown policy recovered it at the next bar.
+    before = [r for r in records if r["ts"] < day[0]["ts"]]
+    assert sum(r["kind"] == "breaker_trip" for r in before) == sum(
+        r["kind"] == "breaker_recovery" for r in before
+    )
+    events = [event_of(r) for r in day]
+    trip = next(r for r in day if r["kind"] == "breaker_trip")
+    assert "asset_move" in {trip["payload"]["trigger"]["kind"], *trip["payload"]["also"]}
+    assert events.index("fill") < events.index("breaker_trip:breaker_tripped")
+    recovery = [
+        event_of(r) for r in at_stamp(records, stamp(crashed, at + 1)) if r["actor"] == "backtest-policy"
+    ]
+    assert recovery == ["manual_action:breaker_acknowledged", "breaker_recovery:breaker_recovered"]
+    return result, records
+
+
+def test_a_fifty_percent_btc_day_costs_what_risks_stops_left_at_risk(
     samples_dir: Path, tmp_path: Path
 ) -> None:
-    at = 100  # 2020-04-10; the real crash of 2020-03-12/13 is in the run as well
-    bars = shocked(load_bars(samples_dir / "BTCUSDT_1d.csv"), at, -0.5)
-    journal = tmp_path / "journal.jsonl"
-    strategy = Accumulate(Decimal(100), protect=True)
-    # The strategy's own stops under risk's verdicts, without the account guards: with them the breaker
-    # trips on 2020-03-09 (7 losing trades in a row, before the real crash) and halts entries for good.
-    unguarded = BacktestConfig(risk=BTC_RISK, instruments=BTC_SPEC, risk_guards=False)
-    result = run_backtest(strategy, [bars], journal, unguarded)
-    records = _records(journal)
-    verdicts = _every_order_was_judged(records)
-    assert verify_journal(journal).ok
+    at = 100  # 2020-04-10; the real crash of 2020-03-12 (-39 %) is in the run as well
+    bars = load_bars(samples_dir / "BTCUSDT_1d.csv")
+    result, records = _crash_through_risks_stops(bars, at, tmp_path)
+    # The breaker trips exactly at the bars whose close moved more than 20 % from the day before (daily
+    # bars: the previous bar is the previous day), and recovers at the next one.
+    crashed = shocked(bars, at, -0.5)
+    moves = [i for i in range(1, len(crashed)) if abs(crashed.close[i] / crashed.close[i - 1] - 1) > 0.2]
+    assert moves == [71, at]
+    assert _trips(records) == [stamp(crashed, i).strftime("%Y-%m-%dT%H:%M:%S.000000Z") for i in moves]
+    recovered = [str(r["ts"]) for r in records if r["kind"] == "breaker_recovery"]
+    assert recovered == [stamp(crashed, i + 1).strftime("%Y-%m-%dT%H:%M:%S.000000Z") for i in moves]
 
-    # Each protective stop sits exactly where risk sized the entry (same ATR, rounded up to the tick).
-    for entry_id, planned in strategy.planned.items():
-        stop = verdicts[entry_id]["stop_price"]
-        assert stop is None or Decimal(str(stop)) == planned
-    # Every stop is an exit: risk lets it through as reduce-only whatever the limits say.
-    for stop_id in strategy.stops.values():
-        assert verdicts[stop_id]["reasons"] == ["reduce_only"]
-
-    shock_day = stamp(bars, at)
-    stopped = [t for t in result.trades if t.exit_time == shock_day]
-    assert len(stopped) >= 5
-    equity_before = Decimal(repr(float(result.curve.equity[at - 1])))
-    for trade in stopped:
-        assert trade.initial_risk is not None
-        # The stop rested at the venue and the bar traded through it without a gap: filled at the stop,
-        # so the lot lost its initial risk and not a cent more, while the price fell 50 %.
-        assert trade.exit_price == strategy.planned[trade.entry_order].quantize(
-            Decimal("0.01"), "ROUND_CEILING"
-        )
-        assert -trade.pnl <= trade.initial_risk
-        assert trade.r_multiple is not None
-        assert trade.r_multiple >= -1.0
-    realised = -sum(t.pnl for t in stopped)
-    limits = BTC_RISK.limits
-    assert realised <= limits.max_total_risk_fraction * equity_before
-    # No lot from before the shock outlived it: all were stopped out that day.
-    assert all(t.entry_time >= shock_day for t in result.trades if t.exit_time > shock_day)
-
-    # The same decisions without the resting stops lose more on the shock day; without risk, the account.
-    bare = run_backtest(
-        Accumulate(Decimal(100)),
-        [bars],
-        tmp_path / "bare.jsonl",
-        unguarded,
-    )
-    drop = 1 - result.curve.equity[at] / result.curve.equity[at - 1]
-    bare_drop = 1 - bare.curve.equity[at] / bare.curve.equity[at - 1]
-    assert drop < bare_drop
+    # Without risk the same decisions borrow against the account and the crash wipes it out.
+    _, spec = _btc(bars.symbol)
     reckless = run_backtest(
-        Accumulate(Decimal(100)), [bars], tmp_path / "reckless.jsonl", BacktestConfig(instruments=BTC_SPEC)
+        Accumulate(Decimal(100)), [crashed], tmp_path / "reckless.jsonl", BacktestConfig(instruments=spec)
     )
     assert reckless.curve.equity[at] < 0 < result.curve.equity[at]
 
 
-def test_a_gap_down_fills_the_stop_at_the_open_within_the_trade_limit(
+@pytest.mark.shared_data
+def test_a_fifty_percent_btc_day_on_the_shared_history(shared_data_dir: Path, tmp_path: Path) -> None:
+    bars = load_bars(shared_data_dir / "BTCUSD_1d.csv")
+    _crash_through_risks_stops(bars, 700, tmp_path)  # 2016-12-04, after the real 2015 crashes and trips
+
+
+def test_a_gap_down_through_risks_resting_stop_costs_the_risk_budget_plus_the_gap(
     samples_dir: Path, tmp_path: Path
 ) -> None:
     at, gap = 40, -0.10
     bars = gapped(load_bars(samples_dir / "SPY_1d.csv"), at, gap)
-    journal = tmp_path / "journal.jsonl"
-    strategy = Accumulate(Decimal(10_000), protect=True, once=True)
+    path = tmp_path / "journal.jsonl"
     config = RiskConfig()
-    result = run_backtest(strategy, [bars], journal, BacktestConfig(risk=config))
-    _every_order_was_judged(_records(journal))
-    assert verify_journal(journal).ok
+    result = run_backtest(Accumulate(Decimal(10_000), when=[20]), [bars], path, BacktestConfig(risk=config))
+    records = journal(path)
+    verdicts = _every_order_was_judged(records)
+    assert verify_journal(path).ok
     (trade,) = result.trades
-    stop = trade.entry_price - trade.initial_risk / trade.qty if trade.initial_risk else None
-    assert stop is not None
-    gap_open = Decimal(repr(float(bars.open[at])))
-    assert trade.exit_time == stamp(bars, at)
-    # A gap has no trade at the stop: the stop order fills at the open below it, and the loss is more than
-    # the 1R planned. What bounds it is the per-trade notional limit: 5 % of equity times the fall.
-    assert trade.exit_price == gap_open < stop
-    assert trade.r_multiple is not None
-    assert trade.r_multiple < -1.0
-    notional = trade.qty * trade.entry_price
-    assert notional <= config.limits.max_trade_fraction * Decimal(100_000) * Decimal("1.02")  # open vs close
+    # Risk sized the entry to 5 % of the account at the decision's close, with its stop 2 ATR below.
+    assert trade.qty * price(bars, "close", 20) <= config.limits.max_trade_fraction * Decimal(100_000)
+    initial = Decimal(str(verdicts[trade.entry_order]["stop_price"]))
+    found = resting_stop(records, "SPY", stamp(bars, at))
+    assert found is not None
+    stop_id, stop = found
+    assert stop >= initial.quantize(Decimal("0.01"), ROUND_CEILING)  # trailed up, never loosened
+    # A gap has no trade at the stop: risk's stop order fills at the open below it.
+    gap_open = price(bars, "open", at)
+    assert (trade.exit_order, trade.exit_time, trade.exit_price) == (stop_id, stamp(bars, at), gap_open)
+    assert gap_open < stop
     loss = -trade.pnl
     assert loss == trade.qty * (trade.entry_price - gap_open)
-    assert loss <= config.limits.max_trade_fraction * Decimal(100_000) * Decimal("1.02") * (
-        1 - gap_open / trade.entry_price
-    )
+    budget = trade.qty * (trade.entry_price - initial)  # what risk planned to lose
+    overshoot = trade.qty * (stop - gap_open)  # what the gap added past the resting stop
+    assert budget < loss <= budget + overshoot
+    assert _trips(records) == []  # half a percent of the account: no breaker
+    assert [event_of(r) for r in at_stamp(records, stamp(bars, at)) if r["kind"] == "fill"] == ["fill"]
 
 
-def test_api_failures_mid_flatten_are_retried_until_flat_and_journaled(
+def _first_breaches(bars: Bars, curve: list[Decimal], config: RiskConfig) -> tuple[int | None, int | None]:
+    """The first bars whose mark is `max_drawdown_fraction` below the high-water mark, and
+    `max_daily_loss_fraction` below the day's start (the last mark of the previous UTC day)."""
+    high = day_start = curve[0]
+    drawdown = day_loss = None
+    for i in range(1, len(curve)):
+        if stamp(bars, i).date() != stamp(bars, i - 1).date():
+            day_start = curve[i - 1]
+        high = max(high, curve[i])
+        if drawdown is None and (high - curve[i]) / high >= config.breaker.max_drawdown_fraction:
+            drawdown = i
+        if (
+            day_loss is None
+            and (day_start - curve[i]) / day_start >= config.safe_mode.max_daily_loss_fraction
+        ):
+            day_loss = i
+    return drawdown, day_loss
+
+
+def test_api_failures_mid_flatten_are_retried_until_flat_and_journaled_in_order(
     samples_dir: Path, tmp_path: Path
 ) -> None:
-    at = 400
-    bars = shocked(load_bars(samples_dir / "BTCUSD_1h.csv"), at, -0.5)
-    config = RiskConfig.model_validate({"authorised_users": ["alice"], "breaker": {"flatten": True}})
-    faults = SimSettings(faults=SimFaults(seed=2, timeout_before=250, timeout_after=250, disconnect=250))
-    folder = tmp_path / "journal"
-    with Journal(folder, options=QUIET) as journal:
-        replay = GuardedReplay(
-            bars, config, journal, faults, Decimal(1000), start=100, acknowledge_as="alice"
-        )
-        portfolio = replay.run()
-    assert verify_journal(folder).ok
-    records = list(read_records(folder))
+    at = 100  # the injected -50 % hour, 2013-10-17 22:00
+    bars = shocked(load_bars(samples_dir / "BTCUSD_1h.csv"), 400, -0.5)[300:403]
+    config = RiskConfig.model_validate({"breaker": {"flatten": True, "max_consecutive_losses": 1000}})
+    faults = SimSettings(faults=SimFaults(seed=5, timeout_before=200, timeout_after=200, disconnect=200))
+    path = tmp_path / "journal.jsonl"
+    strategy = Accumulate(Decimal(1000), when=range(80, at + 3))
+    result = run_backtest(strategy, [bars], path, BacktestConfig(risk=config, sim=faults))
+    records = journal(path)
+    _every_order_was_judged(records)
+    assert verify_journal(path).ok
+    shock, after = stamp(bars, at), stamp(bars, at + 1)
 
-    # The real Silk Road crash (2013-10-02 15:00, -30 % in the day) trips the breaker first; the operator
-    # recovers it an hour later. The injected -50 % hour trips it again, and it stays tripped.
-    assert replay.trips == [39, at]
-    assert replay.recoveries == [40]
-    trips = [r for r in records if r.kind.value == "breaker_trip"]
-    assert [t.payload["trigger"]["kind"] for t in trips] == ["asset_move", "drawdown"]
-    assert trips[1].payload["also"] == ["asset_move"]
-    assert trips[1].payload["actions"] == ["halt_new_orders", "cancel_open_orders", "flatten"]
-    assert any(r.kind.value == "mode_change" and r.payload["event"] == "safe_mode_entered" for r in records)
+    # The venue's failures reached risk's stop too: the bar before, its trail's cancel timed out, so the
+    # stop was kept on the books to be cancelled again before a new one goes out; the venue had in fact
+    # cancelled it. No stop rested when the crash came: the breaker is what closes the book.
+    found = resting_stop(records, "BTCUSD", shock)
+    assert found is not None
+    stop_id = found[0]
+    failed = [
+        r for r in at_stamp(records, stamp(bars, at - 1)) if event_of(r) == "gateway_reject:cancel_failed"
+    ]
+    assert [r["payload"]["client_order_id"] for r in failed] == [stop_id]
+    first = at_stamp(records, shock)[0]
+    assert (event_of(first), first["payload"]["client_order_id"]) == ("gateway_ack:canceled", stop_id)
+    assert not [r for r in at_stamp(records, shock) if r["kind"] == "fill"]
 
-    # The flatten met a failed call, retried under the same id, and the position is gone.
-    (_, report) = replay.reports[-1]
-    assert report.complete
-    assert report.failures >= 1
-    flatten_id = report.flatten_orders["BTCUSD"]
-    failed = [r for r in records if r.payload.get("event") == "flatten_failed"]
-    assert failed
-    assert {r.payload["client_order_id"] for r in failed} == {flatten_id}
-    assert any(r.kind.value == "fill" and r.payload["client_order_id"] == flatten_id for r in records)
-    assert replay.final_positions == {}
+    # SAFE_MODE and the breaker trip at the bar where the day's loss and the drawdown first reach limits.
+    curve = [Decimal(repr(float(value))) for value in result.curve.equity]
+    assert _first_breaches(bars, curve, config) == (at, at)
+    flatten_id = "breaker-1-flatten-BTCUSD-1"
+    shown = [
+        (event_of(r), r["payload"].get("attempt"))
+        for r in at_stamp(records, shock)
+        if r["kind"] in {"mode_change", "breaker_trip"} or r["payload"].get("client_order_id") == flatten_id
+    ]
+    # In order: SAFE_MODE, the trip, the flatten order's intent, its failed call, the retry the venue took.
+    assert shown == [
+        ("mode_change:safe_mode_entered", None),
+        ("breaker_trip:breaker_tripped", None),
+        ("order_intent", None),
+        ("gateway_reject:flatten_failed", 1),
+        ("gateway_ack", 2),
+    ]
+    trip = next(r["payload"] for r in records if r["kind"] == "breaker_trip")
+    assert (trip["trigger"]["kind"], trip["also"]) == ("drawdown", ["asset_move"])
+    assert trip["actions"] == ["halt_new_orders", "cancel_open_orders", "flatten"]
+    (fill,) = [r for r in records if r["kind"] == "fill" and r["payload"]["client_order_id"] == flatten_id]
+    assert fill["ts"].startswith(after.strftime("%Y-%m-%dT%H"))  # at the next open
+    assert result.portfolio.position_qty("BTCUSD") == 0
 
-    # Loss bounded: the shock hour costs the position's fall and nothing after it (flat from the next open).
-    curve = portfolio.curve.arrays().equity
-    before, after = curve[at - 1], curve[at]
-    assert all(value == curve[-1] for value in curve[at + 1 :])
-    assert (before - curve[-1]) / before < 0.5 * float(config.limits.max_asset_fraction) * 1.2
-    assert after > 0
-    # New risk after the second trip was refused every time, for the breaker.
-    late = [r.payload for r in records if r.kind.value == "risk_verdict" and r.ts > trips[1].ts]
+    # Loss bounded: the drawdown the breaker allows, plus what the shock and the way to the flatten's fill
+    # took in one jump (the book held at the last close, down to the fill price).
+    held, fill_price = Decimal(fill["payload"]["qty"]), Decimal(fill["payload"]["price"])
+    overshoot = held * (price(bars, "close", at - 1) - fill_price)
+    high_before = max(curve[:at])
+    assert high_before - curve[-1] <= config.breaker.max_drawdown_fraction * high_before + overshoot
+    # ... and that jump is at most the 30 % one-asset limit, taken at the last buy risk approved (bar d: the
+    # book held then at most 30 % of that equity), marked at the last close and falling to the fill.
+    approved = [r for r in records if r["kind"] == "risk_verdict" and r["payload"]["action"] != "reject"]
+    last_buy = max(str(r["ts"]) for r in approved if r["payload"]["side"] == "buy")
+    d = next(i for i in range(len(bars)) if last_buy.startswith(stamp(bars, i).strftime("%Y-%m-%dT%H")))
+    cap = config.limits.max_asset_fraction * curve[d] / price(bars, "close", d)
+    assert held <= cap
+    assert overshoot <= cap * (price(bars, "close", at - 1) - fill_price)
+    # New risk after the trip was refused, for the breaker.
+    late = [r["payload"] for r in records if r["kind"] == "risk_verdict" and r["ts"] > fill["ts"]]
     assert late
     assert all(v["action"] == "reject" and v["reasons"] == ["breaker_open"] for v in late)
 
 
-def test_refused_flatten_orders_are_sent_again_under_new_ids(tmp_path: Path) -> None:
-    faults = SimSettings(faults=SimFaults(seed=5, reject=600))
-    folder = tmp_path / "journal"
-    with (
-        Journal(folder, options=QUIET) as journal,
-        EmbeddedGateway(instruments=[InstrumentSpec("SPY")], sim=faults) as gateway,
-    ):
-        gateway.on_bar("SPY", 1, 100, 101, 99, 100, 10_000)
-        bought = 0
-        for k in range(12):
-            if (
-                gateway.submit_order(f"buy-{k}", "SPY", "buy", Decimal(1), time_in_force="gtc").status
-                != "rejected"
-            ):
-                bought += 1
-        gateway.on_bar("SPY", 2, 100, 101, 99, 100, 10_000)
-        assert gateway.positions() == {"SPY": Decimal(bought)}
-        report = EmergencyActions(gateway, journal).execute([BreakerAction.FLATTEN], "t1", NOW)
-        gateway.on_bar("SPY", 3, 100, 101, 99, 100, 10_000)
-        assert gateway.positions() == {}
-    assert report.complete
-    generation = int(report.flatten_orders["SPY"].rsplit("-", 1)[1])
-    assert generation > 1  # at least one flatten order was refused and replaced
-    records = list(read_records(folder))
-    intents = [r.payload["client_order_id"] for r in records if r.kind.value == "order_intent"]
-    assert intents == [f"t1-flatten-SPY-{n}" for n in range(1, generation + 1)]
-
-
-def test_a_venue_refusing_every_order_leaves_the_flatten_to_a_person(tmp_path: Path) -> None:
-    folder = tmp_path / "journal"
-    with (
-        Journal(folder, options=QUIET) as journal,
-        EmbeddedGateway(instruments=[InstrumentSpec("SPY")]) as gateway,
-    ):
-        gateway.on_bar("SPY", 1, 100, 101, 99, 100, 10_000)
-        gateway.submit_order("buy-1", "SPY", "buy", Decimal(5), time_in_force="gtc")
-        gateway.submit_order(
-            "limit-1", "SPY", "buy", Decimal(5), "limit", limit_price=Decimal(90), time_in_force="gtc"
-        )
-        gateway.on_bar("SPY", 2, 100, 101, 99, 100, 10_000)
-        gateway.set_kill_switch(True)  # every new order now fails; cancels still go through
-        actions = EmergencyActions(gateway, journal, max_attempts=3)
-        report = actions.execute([BreakerAction.CANCEL_OPEN_ORDERS, BreakerAction.FLATTEN], "t2", NOW)
-        assert gateway.positions() == {"SPY": Decimal(5)}
-    assert report.cancelled == ("limit-1",)
-    assert report.not_flattened == ("SPY",)
-    assert not report.complete
-    assert report.failures == 3
-    records = list(read_records(folder))
-    abandoned = [r.payload for r in records if r.payload.get("event") == "flatten_abandoned"]
-    assert abandoned == [
-        {
-            "client_order_id": "t2-flatten-SPY-1",
-            "event": "flatten_abandoned",
-            "detail": "SPY not flattened after 3 attempts: close it by hand",
-        }
-    ]
-    assert [r.payload["error"] for r in records if r.payload.get("event") == "flatten_failed"] == [
-        "LimitRejectedError"
-    ] * 3
-
-
-def test_a_failing_venue_trips_the_breaker_on_its_error_rate_and_it_stays_tripped(
+def test_a_failing_venue_trips_the_breaker_on_its_error_rate_and_new_risk_stays_refused(
     samples_dir: Path, tmp_path: Path
 ) -> None:
-    # Five and a half days: the venue fails now and then from the start; the breaker trips on day five.
-    # (Every failed venue call waits out the gateway's real retry backoff, so the run is kept short.)
-    bars = load_bars(samples_dir / "BTCUSD_1h.csv")[:130]
-    config = RiskConfig.model_validate({"authorised_users": ["alice"], "breaker": {"min_api_calls": 8}})
-    faults = SimSettings(faults=SimFaults(seed=1, timeout_before=200, timeout_after=200, disconnect=200))
-    folder = tmp_path / "journal"
-    with Journal(folder, options=QUIET) as journal:
-        replay = GuardedReplay(
-            bars, config, journal, faults, Decimal(1000), start=100, acknowledge_as="alice"
-        )
-        replay.run()
-    assert verify_journal(folder).ok
-    records = list(read_records(folder))
-    trips = [r for r in records if r.kind.value == "breaker_trip"]
-    assert [t.payload["trigger"]["kind"] for t in trips] == ["asset_move", "api_error_rate"]
-    assert trips[1].payload["trigger"]["detail"] == "2 of 8 API calls failed"  # 25 %: at the threshold
-    # Recovery needs the error rate gone; with new orders halted it cannot improve, so the halt stands.
-    assert replay.recoveries == [40]
-    late = [r.payload for r in records if r.kind.value == "risk_verdict" and r.ts > trips[1].ts]
-    assert len(late) >= 10
-    assert all(v["reasons"] == ["breaker_open"] for v in late)
-    sends = [r for r in records if r.kind.value == "gateway_reject"]
-    assert len(sends) == replay.gateway_failures == 2
-
-
-def _resting_limit_buys(bars: Bars, *, count_working: bool) -> Decimal:
-    """Each bar from 20 to 44, ask risk for a 1 000-share limit buy 10 % under the close and rest what it
-    allows at the venue; the gap at bar 45 fills them all. Returns the shares held at the end."""
-    manager, atr, sent = RiskManager(RiskConfig()), ATR(14), []
-    with EmbeddedGateway(instruments=[InstrumentSpec("SPY")]) as gateway:
-        for i in range(len(bars)):
-            o, h, lo, c, v = (float(x[i]) for x in (bars.open, bars.high, bars.low, bars.close, bars.volume))
-            gateway.on_bar("SPY", int(bars.ts[i]), o, h, lo, c, v)
-            atr.update(h, lo, c)
-            if not 20 <= i < 45:
-                continue
-            working = sum(
-                (
-                    Decimal(view.quantity) - Decimal(view.filled_quantity)
-                    for view in map(gateway.core.order, sent)
-                    if view is not None and view.status in {"new", "accepted", "partially_filled"}
-                ),
-                Decimal(0),
-            )
-            assert working == 0 or gateway.positions() == {}  # nothing fills before the gap
-            price = Decimal(repr(c))
-            book = PortfolioState(
-                equity=Decimal(100_000),
-                cash=Decimal(100_000),
-                pending={"SPY": working} if count_working else {},
-            )
-            limit = (price * Decimal("0.9")).quantize(Decimal("0.01"))
-            decision = OrderDecision(
-                client_order_id=f"limit-{i}",
-                symbol="SPY",
-                side="buy",
-                order_type="limit",
-                limit_price=limit,
-                time_in_force="gtc",
-                qty=Decimal(1000),
-                strategy_id="resting",
-                confidence=1.0,
-                reason="buy the dip",
-                created_at=stamp(bars, i),
-            )
-            market = MarketState(
-                as_of=stamp(bars, i), prices={"SPY": price}, atr={"SPY": price_units(atr.value)}
-            )
-            verdict = manager.evaluate(decision, book, market, stamp(bars, i))
-            if verdict.allowed:
-                gateway.submit_order(
-                    decision.client_order_id,
-                    "SPY",
-                    "buy",
-                    verdict.qty,
-                    "limit",
-                    limit_price=limit,
-                    time_in_force="gtc",
-                )
-                sent.append(decision.client_order_id)
-        return gateway.positions().get("SPY", Decimal(0))
-
-
-def test_orders_working_at_the_venue_count_toward_the_limits(samples_dir: Path) -> None:
-    bars = gapped(load_bars(samples_dir / "SPY_1d.csv")[:60], 45, -0.15)
-    counted = _resting_limit_buys(bars, count_working=True)
-    blind = _resting_limit_buys(bars, count_working=False)
-    # Blind to the orders resting at the venue, risk approves a 5 % slice every bar; the gap fills them
-    # all at once and the book holds several times the one-asset limit. Counting them keeps it within.
-    # (Each approval kept the working quantity within 30 % at that bar's close, so at the lowest close.)
-    value_at = min(Decimal(repr(float(c))) for c in bars.close[20:45])
-    limit = RiskConfig().limits.max_asset_fraction * Decimal(100_000)
-    assert counted * value_at <= limit
-    assert blind * value_at > 3 * limit
+    # Five days of real hourly BTC after the Silk Road crash; the venue fails 30 % of the calls (seeded).
+    bars = load_bars(samples_dir / "BTCUSD_1h.csv")[45:175]
+    config = RiskConfig.model_validate(
+        {"breaker": {"min_api_calls": 8, "api_window_seconds": 86_400, "max_consecutive_losses": 1000}}
+    )
+    faults = SimSettings(faults=SimFaults(seed=4, timeout_before=100, timeout_after=100, disconnect=100))
+    path = tmp_path / "journal.jsonl"
+    run_backtest(Accumulate(Decimal(1000)), [bars], path, BacktestConfig(risk=config, sim=faults))
+    records = journal(path)
+    _every_order_was_judged(records)
+    assert verify_journal(path).ok
+    (trip,) = [r for r in records if r["kind"] == "breaker_trip"]
+    trigger = trip["payload"]["trigger"]
+    assert trigger["kind"] == "api_error_rate"
+    found = re.fullmatch(r"(\d+) of (\d+) API calls failed", trigger["detail"])
+    assert found is not None
+    failed, calls = int(found[1]), int(found[2])
+    assert calls >= config.breaker.min_api_calls
+    assert Decimal(failed) / calls >= config.breaker.max_api_error_rate
+    # Every failed call the rate counted is in the journal, within the window before the trip.
+    since = (datetime.fromisoformat(trip["ts"].replace("Z", "+00:00")) - timedelta(days=1)).isoformat()
+    window = [r for r in records if since[:19] <= r["ts"][:19] <= trip["ts"][:19]]
+    failures = [r for r in window if event_of(r) in FAILED_CALLS or r["payload"].get("status") == "rejected"]
+    assert len(failures) >= failed
+    # Recovery needs an acknowledgement nobody gives in a backtest (policy `never`): new risk stays refused.
+    late = [r["payload"] for r in records if r["kind"] == "risk_verdict" and r["ts"] > trip["ts"]]
+    buys = [v for v in late if v["side"] == "buy"]
+    assert len(buys) >= 10
+    assert all(v["reasons"] == ["breaker_open"] for v in buys)

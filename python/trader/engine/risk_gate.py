@@ -30,6 +30,7 @@ from trader.risk import (
     RecoveryRefusedError,
     RiskConfig,
     RiskManager,
+    RiskScalingManager,
     SafeModeState,
     Verdict,
     price_units,
@@ -79,8 +80,12 @@ class RiskGate:
     recovery never waits for a win that a halted account cannot make.
     """
 
-    def __init__(self, config: RiskConfig, *, atr_period: int = 14) -> None:
-        self.manager = RiskManager(config)
+    def __init__(
+        self, config: RiskConfig, *, atr_period: int = 14, scaling: RiskScalingManager | None = None
+    ) -> None:
+        self.manager = RiskManager(config, scaling)
+        self.scaling = scaling
+        """The progression's scaling (capital step, new symbols) when the run has one; None in a backtest."""
         self._config = config
         self._atr_period = atr_period
         self._atr: dict[str, ATR] = {}
@@ -143,7 +148,12 @@ class RiskGate:
         self._api.record(now, failed=error is not None or status == "rejected")
 
     def entered(self, symbol: str, side: str, price: Decimal, stop: Decimal, held_before: Decimal) -> None:
-        """An entry filled at `price` with risk's stop at `stop`, `held_before` it: protect it (if bound)."""
+        """An entry filled at `price` with risk's stop at `stop`, `held_before` it: protect it (if bound),
+        and count a trade of `symbol` for the scaling when it opened a position (from flat, or flipped),
+        so the later fills of one entry order, or adding to the position, are not counted again."""
+        scaling = self.scaling
+        if scaling is not None and (held_before == 0 or (held_before > 0) != (side == "buy")):
+            scaling.record_trade(symbol)
         if self.stops is not None:
             self.stops.entered(symbol, side, price, stop, held_before)
 

@@ -34,7 +34,7 @@ _COUNTER = re.compile(r"^(?:n|num|max|total|prompt|completion|input|output|cache
 _TOKEN = r"[A-Za-z0-9._~+/=-]{8,}"
 _SHAPES = (
     r"://[^/\s:@]+:[^/\s@]+(?=@)",
-    r"sk-(?:ant-|proj-)?[A-Za-z0-9_\-]{16,}",
+    r"(?<![A-Za-z0-9_-])sk-(?:ant-|proj-)?[A-Za-z0-9_\-]{16,}",  # not inside a word: "risk-stop-..."
     r"AK[A-Z0-9]{16,}\b",
     r"PK[A-Z0-9]{16,}\b",
     r"CK[A-Z0-9]{16,}\b",

@@ -239,7 +239,7 @@ def _run(
     overrides: dict[str, Any],
 ) -> None:
     from trader.live.config import load_config
-    from trader.live.daemon import Daemon
+    from trader.live.daemon import Daemon, risk_config
     from trader.live.output import Output
 
     overrides["mode"] = mode
@@ -248,7 +248,10 @@ def _run(
         from trader.live.promotion import live_preflight
 
         state.ensure()
-        live_preflight(state, confirmed=confirm_live, gateway=cfg.gateway, feed=cfg.feed)
+        steps = risk_config(cfg).progression
+        live_preflight(
+            state, confirmed=confirm_live, gateway=cfg.gateway, feed=cfg.feed, progression_config=steps
+        )
     if no_tui:
         output = Output()
     else:

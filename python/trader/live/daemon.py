@@ -92,7 +92,6 @@ class Daemon:
         cls = resolve_strategy(config.strategy)
         self.strategy = cls(parse_assignments([f"{k}={v}" for k, v in config.params.items()]))
         self.risk_config = risk_config(config)
-        risk_gate = None if config.risk is None else RiskGate(self.risk_config)
         snapshot = read_snapshot(state.snapshot)
         if snapshot is not None and snapshot.strategy_id != self.strategy.strategy_id:
             raise DaemonError(
@@ -118,6 +117,10 @@ class Daemon:
         self.portfolio = venue.ledger(starting_cash)
         options = JournalOptions(fsync=FsyncPolicy.BATCH, rotate_bytes=64 * 1024 * 1024)
         self.journal = Journal(state.journal, options=options)
+        self.progression = TradingProgression.open(
+            state.root, self.risk_config.progression, journal=self.journal
+        )
+        risk_gate = self._risk_gate()
         self.broker = LiveBroker(
             broker_feed(self.feed.series),
             self.gateway,
@@ -132,7 +135,6 @@ class Daemon:
         )
         self.broker.gate = self.controller.gate
         self.guard = None if risk_gate is None else self._bind_guard(risk_gate)
-        self.progression = TradingProgression.open(state.root, journal=self.journal)
         self.controller.mode = phase_mode(self.progression.phase.value)
         self.health = HealthMonitor(config.speed)
         if self.remote is not None:
@@ -150,6 +152,15 @@ class Daemon:
             emulator=None if guard is None else guard.emulator,
         )
         self.snapshot_before = snapshot
+
+    def _risk_gate(self) -> RiskGate | None:
+        """Risk (with a risk file), sizing on the progression's capital step and following its promotions
+        and demotions; the symbols of the first run with risk are the established ones, later additions
+        start at reduced size (their trade counts kept with the progression's state)."""
+        if self.config.risk is None:
+            return None
+        scaling = self.progression.scaling(self.feed.symbols, datetime.now(UTC))
+        return RiskGate(self.risk_config, scaling=scaling)
 
     def _feed(self, resume: dict[str, int]) -> BarFeed:
         """Bars replayed from files on an accelerated clock, or Alpaca's live bars (paper on SimVenue)."""

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from trader.live.errors import DaemonError
 from trader.risk.progression import ProgressionError, TradingProgression
+from trader.risk.progression_config import ProgressionConfig
 
 if TYPE_CHECKING:
     from trader.live.controller import LiveTradingController
@@ -66,17 +67,19 @@ def live_preflight(
     gateway: str | None = None,
     feed: str = "alpaca",
     env: dict[str, str] | None = None,
+    progression_config: ProgressionConfig | None = None,
 ) -> None:
     """`--mode live` needs Alpaca keys, --confirm-live, a progression phase that trades real money, a remote
     gateway (`--gateway HOST:PORT`) whose venue is Alpaca (the embedded one only simulates) and Alpaca's
-    live bars (`--feed alpaca`), never replayed files."""
+    live bars (`--feed alpaca`), never replayed files. `progression_config` is the risk config's progression
+    section (the daemon opens the state with it: the check never reconciles the state to other steps)."""
     env = dict(os.environ) if env is None else env
     missing = [name for name in KEY_ENVS if not env.get(name, "").strip()]
     if missing:
         raise DaemonError(f"--mode live refused: Alpaca keys not configured (set {' and '.join(missing)})")
     if not confirmed:
         raise DaemonError("--mode live refused: real money needs an explicit --confirm-live")
-    progression = TradingProgression.open(state.root)
+    progression = TradingProgression.open(state.root, progression_config)
     if not progression.allows_live():
         raise DaemonError(
             f"--mode live refused: progression phase is {progression.phase.value}; pass the gates and "

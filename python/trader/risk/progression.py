@@ -1,6 +1,7 @@
 """TradingProgression: paper -> micro_live -> scaled_live in capital steps; gated, approved, demoted.
 
-The state (capital step, since when, the transitions) lives in `state_dir/progression.json`, replaced
+The state (capital step, since when, the transitions, the symbols established when trading began and the
+trades of symbols added since) lives in `state_dir/progression.json`, replaced
 atomically on every transition so a crash leaves either the old or the new state, never a torn one.
 A promotion needs a GateReport this progression produced for the current step, that passed, and a named
 approver; a demotion needs only a reason. Every transition is journaled as a `mode_change` record.
@@ -26,6 +27,7 @@ from trader.portfolio.trades import RoundTrip
 from trader.risk.events import RiskEvent, RiskEventKind
 from trader.risk.progression_config import LIVE_PHASES, Phase, PhaseGates, ProgressionConfig
 from trader.risk.progression_gates import GateReport, judge, measure
+from trader.risk.scaling import RiskScalingManager
 
 if TYPE_CHECKING:
     from trader.journal import Journal
@@ -64,6 +66,11 @@ class ProgressionState(DomainModel):
     since: UtcDatetime
     """When the current step began: the start of the gates' window."""
     history: tuple[Transition, ...] = ()
+    universe: tuple[str, ...] | None = None
+    """The symbols established when trading began under this progression (they trade at full size); None
+    until the first daemon with risk on records its universe."""
+    trades: dict[str, int] = Field(default_factory=dict)
+    """Trades counted per newly added symbol toward leaving its reduced size."""
 
 
 class TradingProgression:
@@ -79,6 +86,8 @@ class TradingProgression:
         self._lock = threading.Lock()
         self._issued: tuple[GateReport, int | None, datetime] | None = None
         """The last report evaluate_gates produced, for which step and window (promote checks it)."""
+        self._followers: list[RiskScalingManager] = []
+        """Scaling managers that follow every change of the capital step."""
 
     @classmethod
     def open(
@@ -137,6 +146,35 @@ class TradingProgression:
     def gates(self) -> PhaseGates:
         """The gates for leaving the current step."""
         return self._config.gates_for(self.phase)
+
+    def scaling(self, universe: Iterable[str], now: datetime) -> RiskScalingManager:
+        """A RiskScalingManager on the current capital step that follows every promotion and demotion.
+
+        The symbols established (full size) are those recorded when trading began; the first call records
+        `universe` for that (journaled). A symbol outside them trades at the scaling config's reduced size
+        until its trades, counted here and kept in the state file, pass `new_symbol_trades`.
+        """
+        _check_aware(now)
+        with self._lock:
+            state = self._state
+            if state.universe is None:
+                state = self._state = state.model_copy(update={"universe": tuple(sorted(set(universe)))})
+                self._save()
+                if self._journal is not None:
+                    payload = {"event": "progression_universe", "universe": list(state.universe or ())}
+                    self._journal.append(_MODE_CHANGE, payload, ts=now)
+            manager = RiskScalingManager(
+                self._config.scaling, state.capital, state.universe or (), dict(state.trades)
+            )
+            manager.on_trade = self._count_trade
+            self._followers.append(manager)
+            return manager
+
+    def _count_trade(self, symbol: str, count: int) -> None:
+        with self._lock:
+            state = self._state
+            self._state = state.model_copy(update={"trades": {**state.trades, symbol: count}})
+            self._save()
 
     # --- transitions -------------------------------------------------------------------------------------
 
@@ -233,14 +271,18 @@ class TradingProgression:
             by=by,
             why=why,
         )
-        self._state = ProgressionState(
-            step=step,
-            capital=transition.to_capital,
-            since=now,
-            history=(*state.history, transition),
+        self._state = state.model_copy(
+            update={
+                "step": step,
+                "capital": transition.to_capital,
+                "since": now,
+                "history": (*state.history, transition),
+            }
         )
         self._issued = None
         self._save()
+        for follower in self._followers:
+            follower.set_capital_limit(transition.to_capital)
         if self._journal is not None:
             payload = {
                 "event": f"progression_{kind}",

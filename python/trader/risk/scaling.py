@@ -7,7 +7,7 @@ trades at `new_symbol_multiplier` of its size for its first `new_symbol_trades` 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 
 from trader.risk.progression_config import ScalingConfig
@@ -32,6 +32,9 @@ class RiskScalingManager:
         self._capital = capital_limit
         self._established = frozenset(established)
         self._trades: dict[str, int] = dict(trades or {})
+        self.on_trade: Callable[[str, int], None] | None = None
+        """Told (symbol, its new count) when a trade of a new symbol is counted, so the owner can keep the
+        count (the daemon writes it to the progression's state)."""
 
     @property
     def capital_limit(self) -> Decimal:
@@ -56,6 +59,20 @@ class RiskScalingManager:
         """new_symbol_multiplier for a new symbol, else 1."""
         return self.config.new_symbol_multiplier if self.is_new(symbol) else _ONE
 
+    @property
+    def established(self) -> frozenset[str]:
+        """The symbols that trade at full size from the start."""
+        return self._established
+
+    def trades(self, symbol: str) -> int:
+        """Trades of `symbol` counted toward leaving its reduced size."""
+        return self._trades.get(symbol, 0)
+
     def record_trade(self, symbol: str) -> None:
-        """Count one (entry) trade of `symbol` toward leaving its reduced size."""
-        self._trades[symbol] = self._trades.get(symbol, 0) + 1
+        """Count one (entry) trade of `symbol` toward leaving its reduced size (only a new symbol's count
+        matters, so only those are counted and passed to `on_trade`)."""
+        if not self.is_new(symbol):
+            return
+        count = self._trades[symbol] = self._trades.get(symbol, 0) + 1
+        if self.on_trade is not None:
+            self.on_trade(symbol, count)
