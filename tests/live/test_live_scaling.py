@@ -12,6 +12,7 @@ from scaling_daemon import DAY, DrivenDaemon, config, progression_at, restamped,
 
 from trader.journal import JournalKind, read_records, verify_journal
 from trader.live.commands import dispatch
+from trader.live.status import progression_status
 
 BARS = 130
 PROMOTE_AT = 60
@@ -105,6 +106,7 @@ def test_a_symbol_added_later_starts_at_reduced_size_and_its_count_survives_a_re
         assert joined.daemon.controller.unreconciled is None
         joined.bars(22)  # SPY's first entry (its bar 20) fills at bar 21, where Flip decides to close it
         before_restart = joined.entries()
+        shown = progression_status(joined.daemon)
     finally:
         joined.close()
     spy_entries = [entry for entry in before_restart if entry[0] == "SPY"]
@@ -112,6 +114,12 @@ def test_a_symbol_added_later_starts_at_reduced_size_and_its_count_survives_a_re
     (_, qty, close, _) = spy_entries[0]
     assert qty == sized_on(STEP_10K, close, HALF) < sized_on(STEP_10K, close)
     assert state_of(home)["trades"] == {"SPY": 1}
+    assert shown == {
+        "phase": "scaled_live",
+        "capital_limit": "10000",
+        "sized_on_capital_step": True,
+        "reduced_size_trades": {"SPY": 1},
+    }
     for symbol, qty, close, _ in before_restart:
         if symbol == "AAPL":
             assert qty == sized_on(STEP_10K, close)

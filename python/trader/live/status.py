@@ -75,6 +75,21 @@ def build_snapshot(daemon: Daemon, *, final: bool) -> Snapshot:
     )
 
 
+def progression_status(daemon: Daemon) -> dict[str, Any]:
+    """The phase, the capital step sizing works from, the symbols still at reduced size (with trades)."""
+    gate = daemon.controller.risk_gate
+    scaling = None if gate is None else gate.manager.scaling
+    reduced = (
+        {} if scaling is None else {s: scaling.trades(s) for s in daemon.feed.symbols if scaling.is_new(s)}
+    )
+    return {
+        "phase": daemon.progression.phase.value,
+        "capital_limit": format(daemon.progression.capital_limit, "f"),
+        "sized_on_capital_step": scaling is not None,
+        "reduced_size_trades": reduced,
+    }
+
+
 def build_status(daemon: Daemon) -> dict[str, Any]:
     p = daemon.portfolio
     now = datetime.now(UTC)
@@ -131,6 +146,7 @@ def build_status(daemon: Daemon) -> dict[str, Any]:
             "gross_exposure": format(p.gross_exposure(), "f"),
             "round_trips": len(p.trades.closed),
         },
+        "progression": progression_status(daemon),
         "controller": daemon.controller.describe(),
         "guard": None if daemon.guard is None else daemon.guard.describe(),
         "reconciliation": daemon.reconciliation,
