@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from trader.alpaca.errors import AlpacaAuthError
+from trader.alpaca.errors import AlpacaAuthError, AlpacaError
 from trader.alpaca.fake import FakeAlpacaServer
 from trader.alpaca.market_data import fetch_bars
 from trader.alpaca.settings import AlpacaSettings
@@ -58,3 +58,19 @@ def test_a_wrong_secret_names_the_settings_never_the_secret(fake_alpaca: FakeAlp
     assert "APCA_API_KEY_ID / APCA_API_SECRET_KEY" in message
     assert "wrong-secret-123" not in message
     assert "wrong-secret-123" not in repr(settings_for(fake_alpaca, "wrong-secret-123"))
+
+
+def test_an_unreachable_server_is_a_clear_error_naming_it() -> None:
+    gone = AlpacaSettings("k", "s", base_url="http://127.0.0.1:9", data_url="http://127.0.0.1:9")
+    with pytest.raises(AlpacaError, match=r"^Alpaca stock bars SPY: cannot reach http://127.0.0.1:9: "):
+        fetch_bars(gone, "SPY", Timeframe.D1, datetime(2020, 1, 1, tzinfo=UTC))
+
+
+def test_missing_keys_in_the_environment_name_the_variables() -> None:
+    with pytest.raises(AlpacaError, match="set APCA_API_SECRET_KEY"):
+        AlpacaSettings.from_env({"APCA_API_KEY_ID": "abc"})
+    settings = AlpacaSettings.from_env(
+        {"APCA_API_KEY_ID": "abc", "APCA_API_SECRET_KEY": "s3cr3t", "APCA_API_BASE_URL": "http://x/"}
+    )
+    assert settings.base_url == "http://x"
+    assert "s3cr3t" not in repr(settings)

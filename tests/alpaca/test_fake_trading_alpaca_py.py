@@ -135,6 +135,18 @@ def test_crypto_fee_is_taken_from_the_received_coins(fake_alpaca: FakeAlpacaServ
         )
 
 
+def test_short_sale_and_cover_keep_an_exact_average_entry(fake_alpaca: FakeAlpacaServer) -> None:
+    broker = fake_alpaca.broker
+    fake_alpaca.set_price("SPY", "400")
+    broker.submit({"symbol": "SPY", "side": "sell", "type": "market", "time_in_force": "day", "qty": "3"})
+    fake_alpaca.set_price("SPY", "390")
+    broker.submit({"symbol": "SPY", "side": "buy", "type": "market", "time_in_force": "day", "qty": "1"})
+    (row,) = broker.position_rows()
+    assert (row["qty"], row["side"], row["avg_entry_price"]) == ("-2", "short", "400")
+    account = client(fake_alpaca).get_account()
+    assert Decimal(str(account.cash)) == Decimal(100_000) + Decimal(1200) - Decimal(390)  # type: ignore[union-attr]
+
+
 def test_wrong_secret_is_refused_with_401(fake_alpaca: FakeAlpacaServer) -> None:
     with pytest.raises(APIError) as refused:
         client(fake_alpaca, secret="not-the-secret").get_account()

@@ -13,7 +13,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from trader.execution.errors import AlreadyExistsError, InvalidOrderError, LimitRejectedError
+from trader.execution.errors import (
+    AlreadyExistsError,
+    BreakerOpenError,
+    InvalidOrderError,
+    LimitRejectedError,
+)
 from trader.execution.gateway_binary import find_gateway_binary
 from trader.execution.gateway_process import GatewayProcess, sim_config
 from trader.execution.grpc_client import GatewayClient, GatewayConnectionError, OrderIntent
@@ -128,6 +133,49 @@ def test_refusals_are_never_retried(fixed_port_config: tuple[Path, str]) -> None
             assert [o.client_order_id for o in client.orders()] == ["retry-taken"]
     finally:
         process.stop()
+
+
+def test_an_order_the_gateway_breaker_refuses_is_not_retried(tmp_path: Path) -> None:
+    """Every venue request is lost, so the gateway's breaker opens after 3 calls; from then on a submit fails
+    fast with UNAVAILABLE + BREAKER_OPEN, and the client raises it at once instead of retrying it."""
+    faults = "[venue.faults]\ntimeout_before = 1000\n"
+    guard = "[guard]\nbreaker_min_calls = 3\nbreaker_failure_rate_percent = 50\nbreaker_cooldown_secs = 600\n"
+    config = tmp_path / "gateway.toml"
+    config.write_text(sim_config(tmp_path / "gateway.journal", extra=faults + guard))
+    process = GatewayProcess.start(find_gateway_binary(), config, TOKEN)
+    try:
+        with GatewayClient(process.grpc_target, TOKEN, retry=PATIENT) as client:
+            for index in range(10):  # the venue's failures (retried: "not now") open the breaker
+                try:
+                    client.submit(_intent(f"retry-lost-{index}"))
+                except BreakerOpenError:
+                    break
+            assert client.health().breaker == "open"
+            tried = client.retries
+            with pytest.raises(BreakerOpenError) as refused:
+                client.submit(_intent("retry-breaker"))
+            assert (refused.value.grpc_code, refused.value.reason_code) == ("UNAVAILABLE", "BREAKER_OPEN")
+            assert client.retries == tried, "an open breaker is a deliberate no: never hammered"
+            assert client.health().venue_orders == 0
+    finally:
+        process.stop()
+
+
+def test_until_cuts_the_retry_budget_of_every_call() -> None:
+    """The daemon's shutdown deadline: a call to a dead gateway ends by `until`, not after 30 s of retries."""
+    target = f"127.0.0.1:{_free_port()}"
+    with GatewayClient(target, TOKEN, retry=PATIENT) as client:
+        client.until = time.monotonic() + 1.0
+        started = time.monotonic()
+        with pytest.raises(GatewayConnectionError):
+            client.health()
+        assert client.retries >= 1, "retried until the deadline"
+        assert time.monotonic() - started < PATIENT.total_seconds / 3
+        tried = client.retries
+        client.until = time.monotonic()  # the deadline has passed: one attempt, no retry
+        with pytest.raises(GatewayConnectionError):
+            client.positions()
+        assert client.retries == tried
 
 
 def test_the_total_budget_bounds_a_call_to_a_dead_port() -> None:

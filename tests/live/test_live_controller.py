@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import signal
 from pathlib import Path
 
@@ -36,7 +37,8 @@ def test_pause_flatten_emergency_stop_and_a_refused_promotion_are_journaled_with
         wait_until(long_now, what="a position to flatten")
         code, body = api(home, "POST", "/flatten", {"by": "erin", "symbol": "SPY"})
         assert code == 200
-        assert body["orders"][0].startswith("flatten-SPY-")
+        (flatten_id,) = body["orders"]
+        assert re.fullmatch(r"manual-\d+-1-flatten-SPY-1", flatten_id), flatten_id
         daemon.wait_event("fill", where=lambda f: f["client_order_id"] == body["orders"][0])
 
         stopped = cli(home, "daemon", "--emergency-stop", "--by", "frank")
@@ -63,10 +65,10 @@ def test_pause_flatten_emergency_stop_and_a_refused_promotion_are_journaled_with
         assert "--by NAME" in str(missing_who.exception)
     finally:
         daemon.stop()
-    _check_journal(home, refused)
+    _check_journal(home, refused, flatten_id)
 
 
-def _check_journal(home: Path, refused: dict[str, str]) -> None:
+def _check_journal(home: Path, refused: dict[str, str], flatten_id: str) -> None:
     """Every override is journaled with who did it; a refused decision is an intent plus a reject verdict."""
     actions = [
         (r.actor, r.payload["action"]) for r in journal_records(home) if r.kind is JournalKind.MANUAL_ACTION
@@ -85,9 +87,22 @@ def _check_journal(home: Path, refused: dict[str, str]) -> None:
         refused["reason"],
     )
     intents = {
-        r.payload["client_order_id"] for r in journal_records(home) if r.kind is JournalKind.ORDER_INTENT
+        r.payload["client_order_id"]: r for r in journal_records(home) if r.kind is JournalKind.ORDER_INTENT
     }
     assert refused["client_order_id"] in intents, "a refused decision is journaled as intent + verdict"
+    flatten = intents[flatten_id]
+    assert (flatten.actor, flatten.payload["strategy"], flatten.payload["side"]) == (
+        "erin",
+        "controller",
+        "sell",
+    )
+    assert flatten.payload["reason"] == "flatten by erin"
+    records = [r for r in journal_records(home) if r.payload.get("client_order_id") == flatten_id]
+    assert [(r.kind, r.actor) for r in records] == [
+        (JournalKind.ORDER_INTENT, "erin"),
+        (JournalKind.GATEWAY_ACK, "erin"),
+        (JournalKind.FILL, None),
+    ]
     assert verify_journal(home / "journal").ok
     trips = [r for r in journal_records(home) if r.kind is JournalKind.BREAKER_TRIP]
     assert trips

@@ -73,6 +73,7 @@ def test_a_saved_run_loads_back_row_for_row(
             "run_id": run_id,
             "mode": "backtest",
             "strategy_id": "ema_cross",
+            "params": data.run["params"],
             "start_ts": "1998-01-02T00:00:00.000000Z",
             "end_ts": "2021-03-31T00:00:00.000000Z",
             "final_equity": result.final_equity,

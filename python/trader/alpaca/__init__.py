@@ -1,1 +1,1 @@
-"""Alpaca: market data and account reads through alpaca-py, and a fake Alpaca server for tests."""
+"""Alpaca: historical and live bars through alpaca-py, and a fake Alpaca server for tests."""

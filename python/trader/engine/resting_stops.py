@@ -235,23 +235,30 @@ class RestingStops:
         if resting is None or not self._working(resting.order_id):
             self._resting.pop(symbol, None)
             return True
-        try:
-            status = self._gateway.core.cancel(resting.order_id).status
-        except TraderError as exc:
-            self._called(now, exc, "")
-            payload = {"client_order_id": resting.order_id, "event": "cancel_failed", "detail": str(exc)}
-            self._journal.append(JournalKind.GATEWAY_REJECT, payload, ts=now)
-            if self._working(resting.order_id):
-                return False
-            del self._resting[symbol]
-            return True
-        self._called(now, None, status)
-        payload = {"client_order_id": resting.order_id, "event": "cancel", "status": status}
-        self._journal.append(JournalKind.GATEWAY_ACK, payload, ts=now)
-        if status in OPEN_STATUSES:  # not gone yet: cancel again before another stop goes out
+        status = self._cancel_order(resting.order_id, now)
+        # Not gone yet (the call failed and the venue still works it, or it is still cancelling): cancel it
+        # again before another stop goes out.
+        if self._working(resting.order_id) if status is None else status in OPEN_STATUSES:
             return False
         del self._resting[symbol]
         return True
+
+    def _cancel_order(self, order_id: str, now: datetime, why: str | None = None) -> str | None:
+        """Ask the venue to cancel `order_id`: journaled, and told to `on_call` (a failure counts toward the
+        API error rate). The order's status after it, or None when the call failed."""
+        try:
+            status = self._gateway.core.cancel(order_id).status
+        except TraderError as exc:  # journaled; the venue's next word on it reaches the ledger as usual
+            self._called(now, exc, "")
+            failed = {"client_order_id": order_id, "event": "cancel_failed", "detail": str(exc)}
+            self._journal.append(JournalKind.GATEWAY_REJECT, failed, ts=now)
+            return None
+        self._called(now, None, status)
+        payload = {"client_order_id": order_id, "event": "cancel", "status": status}
+        if why is not None:
+            payload["why"] = why
+        self._journal.append(JournalKind.GATEWAY_ACK, payload, ts=now)
+        return status
 
 
 def _reason(state: StopState) -> str:

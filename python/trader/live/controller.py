@@ -10,7 +10,14 @@ from typing import TYPE_CHECKING, Any
 from trader.execution.errors import GatewayError
 from trader.journal import Journal, JournalKind
 from trader.live.reconcile import TERMINAL
-from trader.risk import BreakerObservation, BreakerState, EmergencyCircuitBreaker, RiskConfig
+from trader.risk import (
+    BreakerAction,
+    BreakerObservation,
+    BreakerState,
+    EmergencyActions,
+    EmergencyCircuitBreaker,
+    RiskConfig,
+)
 
 if TYPE_CHECKING:
     from trader.engine.risk_gate import RiskGate
@@ -21,6 +28,8 @@ if TYPE_CHECKING:
 
 MODES = {"paper": "PAPER", "micro_live": "LIVE", "scaled_live": "SCALED"}
 """Progression phase -> the controller's mode name."""
+FLATTEN_ATTEMPTS = 3
+"""Gateway calls an operator's flatten makes per symbol before it leaves the symbol to that person."""
 
 
 def _now() -> datetime:
@@ -196,48 +205,32 @@ class LiveTradingController:
         return done
 
     def flatten(self, who: str, symbol: str | None = None) -> list[str]:
-        """Cancel open orders and send market orders that close the position(s); filled at the next bar."""
-        symbols = [symbol] if symbol is not None else list(self.portfolio.symbols)
+        """Cancel open orders and send market orders that close the position(s); filled at the next bar.
+
+        The positions are the daemon's own books (a shared venue holds other strategies' too). The orders go
+        out through the breaker's `EmergencyActions`: journaled with who, a failed call retried under the
+        same id, a symbol it cannot close after `FLATTEN_ATTEMPTS` calls journaled as left to a person.
+        """
         self.cancel_open(who, symbol)
-        sent = []
-        for name in symbols:
-            held = self.portfolio.position_qty(name)
-            if held == 0:
-                continue
-            self._flatten_seq += 1
-            order_id = f"flatten-{name}-{time.time_ns()}-{self._flatten_seq}"
-            side = "sell" if held > 0 else "buy"
-            intent = {
-                "client_order_id": order_id,
-                "strategy": "controller",
-                "symbol": name,
-                "side": side,
-                "qty": format(abs(held), "f"),
-                "order_type": "market",
-                "reason": f"flatten by {who}",
-            }
-            self.journal.append(JournalKind.ORDER_INTENT, intent, ts=_now(), actor=who)
-            try:
-                view = self.gateway.submit_order(
-                    order_id, name, side, abs(held), "market", time_in_force="gtc", strategy="controller"
-                )
-            except GatewayError as exc:
-                self.journal.append(
-                    JournalKind.GATEWAY_REJECT,
-                    {"client_order_id": order_id, "detail": str(exc), "reason_code": exc.reason_code},
-                    ts=_now(),
-                    actor=who,
-                )
-                continue
-            self.journal.append(
-                JournalKind.GATEWAY_ACK,
-                {"client_order_id": order_id, "status": view.status},
-                ts=_now(),
-                actor=who,
-            )
-            if self.risk_gate is not None:  # risk's stop shrinks by it, so the two never both sell past flat
-                self.risk_gate.sent(order_id, name, side, self.portfolio, _now())
-            sent.append(order_id)
+        symbols = [symbol] if symbol is not None else list(self.portfolio.symbols)
+        held = {name: self.portfolio.position_qty(name) for name in symbols}
+        risk, now = self.risk_gate, _now()
+        actions = EmergencyActions(
+            self.gateway,
+            self.journal,
+            max_attempts=FLATTEN_ATTEMPTS,
+            strategy="controller",
+            on_call=None if risk is None else risk.answered,
+            actor=who,
+            reason=f"flatten by {who}",
+        )
+        self._flatten_seq += 1
+        tag = f"manual-{time.time_ns()}-{self._flatten_seq}"
+        report = actions.execute([BreakerAction.FLATTEN], tag, now, positions=held)
+        if risk is not None:  # risk's stop shrinks by each, so the two never both sell past flat
+            for name, order_id in report.flatten_orders.items():
+                risk.sent(order_id, name, "sell" if held[name] > 0 else "buy", self.portfolio, now)
+        sent = list(report.flatten_orders.values())
         self._manual(who, "flatten", symbol=symbol or "all", orders=sent)
         return sent
 

@@ -5,16 +5,13 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
-from typing import cast
+from typing import Unpack
 
-from trader._core import GatewayOrder, SimGateway
 from trader.errors import TraderError
+from trader.execution.core import CoreOrder, GatewayCore, OrderOptions, standing_in_for_sim
 from trader.execution.embedded import EmbeddedGateway
 from trader.journal import Journal, JournalKind
 from trader.live.remote_gateway import OrderView
-
-Order = GatewayOrder | OrderView
-"""An order as the cores answer it: the venue's view, or a held stop's."""
 
 
 class EmulatingCore:
@@ -27,7 +24,7 @@ class EmulatingCore:
     risk places them again from the snapshot's state.
     """
 
-    def __init__(self, venue: SimGateway, journal: Journal) -> None:
+    def __init__(self, venue: GatewayCore, journal: Journal) -> None:
         self._venue = venue
         self._journal = journal
         self.held: dict[str, OrderView] = {}
@@ -39,29 +36,13 @@ class EmulatingCore:
         side: str,
         qty: Decimal | str,
         order_type: str = "market",
-        *,
-        limit_price: Decimal | None = None,
-        stop_price: Decimal | None = None,
-        trail_price: Decimal | None = None,
-        trail_percent: Decimal | None = None,
-        time_in_force: str = "day",
-        strategy: str | None = None,
-    ) -> Order:
+        /,
+        **options: Unpack[OrderOptions],
+    ) -> CoreOrder:
         """Hold a stop order; pass anything else to the venue."""
+        stop_price = options.get("stop_price")
         if order_type != "stop" or stop_price is None:
-            return self._venue.submit(
-                client_order_id,
-                symbol,
-                side,
-                qty,
-                order_type,
-                limit_price=limit_price,
-                stop_price=stop_price,
-                trail_price=trail_price,
-                trail_percent=trail_percent,
-                time_in_force=time_in_force,
-                strategy=strategy,
-            )
+            return self._venue.submit(client_order_id, symbol, side, qty, order_type, **options)
         known = self.held.get(client_order_id)
         if known is not None:
             return replace(known, duplicate=True)
@@ -75,8 +56,8 @@ class EmulatingCore:
             stop_price=format(stop_price, "f"),
             trail_price=None,
             trail_percent=None,
-            time_in_force=time_in_force,
-            strategy=strategy,
+            time_in_force=options.get("time_in_force", "day"),
+            strategy=options.get("strategy"),
             status="accepted",
             venue_order_id=None,
             filled_quantity="0",
@@ -94,18 +75,18 @@ class EmulatingCore:
         self._journal.append(JournalKind.GATEWAY_ACK, payload, actor="risk")
         return view
 
-    def cancel(self, client_order_id: str) -> Order:
+    def cancel(self, client_order_id: str, /) -> CoreOrder:
         held = self.held.pop(client_order_id, None)
         if held is None:
             return self._venue.cancel(client_order_id)
         return replace(held, status="canceled")
 
-    def order(self, client_order_id: str) -> Order | None:
+    def order(self, client_order_id: str, /) -> CoreOrder | None:
         held = self.held.get(client_order_id)
         return held if held is not None else self._venue.order(client_order_id)
 
-    def orders(self) -> list[Order]:
-        found: list[Order] = [*self._venue.orders(), *self.held.values()]
+    def orders(self) -> list[CoreOrder]:
+        found: list[CoreOrder] = [*self._venue.orders(), *self.held.values()]
         return sorted(found, key=lambda view: view.client_order_id)
 
     def positions(self) -> dict[str, str]:
@@ -157,7 +138,6 @@ class EmulatedStopsGateway(EmbeddedGateway):
     def __init__(self, venue: EmbeddedGateway, journal: Journal) -> None:
         self.venue = venue
         self.emulator = EmulatingCore(venue.core, journal)
-        # EmbeddedGateway's methods only call `self.core`: every one works unchanged over the emulator.
-        self.core = cast(SimGateway, self.emulator)
+        self.core = standing_in_for_sim(self.emulator)
         self._submitted_at: dict[str, datetime] = {}
         self._now_ns = 0

@@ -6,36 +6,16 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from trader.engine.resting_stops import STOP_ORDER_PREFIX, RestingOrder, RestingStops
-from trader.errors import TraderError
-from trader.journal import JournalKind
+from trader.execution.core import CoreOrder
 from trader.live.epochs import last_order_seq
 from trader.models.orders import OPEN_STATUSES
 from trader.risk.stops import StopState
 
 if TYPE_CHECKING:
     from trader.portfolio import Portfolio
-
-
-class OrderView(Protocol):
-    """What adoption reads of a venue order (the embedded or the remote gateway's view)."""
-
-    @property
-    def client_order_id(self) -> str: ...
-    @property
-    def symbol(self) -> str: ...
-    @property
-    def side(self) -> str: ...
-    @property
-    def quantity(self) -> str: ...
-    @property
-    def filled_quantity(self) -> str: ...
-    @property
-    def stop_price(self) -> str | None: ...
-    @property
-    def status(self) -> str: ...
 
 
 def stop_number(order_id: str) -> int | None:
@@ -76,7 +56,7 @@ class KeptStops(RestingStops):
     def adopt(
         self,
         saved: Mapping[str, Any] | None,
-        venue_orders: Iterable[OrderView],
+        venue_orders: Iterable[CoreOrder],
         journal: Path,
         portfolio: Portfolio,
         *,
@@ -107,7 +87,7 @@ class KeptStops(RestingStops):
             (o for o in orders if stop_number(o.client_order_id) is not None and o.status in OPEN_STATUSES),
             key=lambda o: stop_number(o.client_order_id) or 0,
         )
-        adopted: dict[str, OrderView] = {}
+        adopted: dict[str, CoreOrder] = {}
         for order in working:  # the newest per symbol wins; an older one still working is left to cancel
             adopted[order.symbol] = order
         for symbol, order in adopted.items():
@@ -115,7 +95,7 @@ class KeptStops(RestingStops):
         self._extra = tuple(o.client_order_id for o in working if adopted[o.symbol] is not o)
         return [o.client_order_id for o in adopted.values()]
 
-    def _take(self, symbol: str, order: OrderView, portfolio: Portfolio) -> None:
+    def _take(self, symbol: str, order: CoreOrder, portfolio: Portfolio) -> None:
         if order.stop_price is None:
             return
         price = Decimal(order.stop_price)
@@ -134,17 +114,8 @@ class KeptStops(RestingStops):
     def cancel_extra(self, now: datetime) -> list[str]:
         """Cancel older stop orders found working beside the adopted one (one stop per position)."""
         extra, self._extra = self._extra, ()
-        done = []
-        for order_id in extra:
-            if not self._working(order_id):
-                continue
-            try:
-                status = self._gateway.core.cancel(order_id).status
-            except TraderError as exc:  # journaled; the venue's next word on it reaches the ledger as usual
-                failed = {"client_order_id": order_id, "event": "cancel_failed", "detail": str(exc)}
-                self._journal.append(JournalKind.GATEWAY_REJECT, failed, ts=now)
-                continue
-            payload = {"client_order_id": order_id, "event": "cancel", "status": status, "why": "second stop"}
-            self._journal.append(JournalKind.GATEWAY_ACK, payload, ts=now)
-            done.append(order_id)
-        return done
+        return [
+            order_id
+            for order_id in extra
+            if self._working(order_id) and self._cancel_order(order_id, now, "second stop") is not None
+        ]

@@ -9,7 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Self, cast
 
-from trader._core import SimGateway
+from trader.execution.core import standing_in_for_sim
 from trader.execution.embedded import EmbeddedGateway
 from trader.execution.errors import GatewayError, VenueUnavailableError
 from trader.execution.grpc_client import (
@@ -401,9 +401,9 @@ class RemoteGateway(EmbeddedGateway):
         except GatewayError as exc:
             client.close()
             raise DaemonError(f"--gateway {target}: cannot use the gateway ({exc})") from None
-        # RemoteCore answers the part of SimGateway's API that EmbeddedGateway's methods call, so every method
-        # (submit_order, positions, set_kill_switch, close, the model conversions) is inherited unchanged.
+        # RemoteCore answers the part of SimGateway's API that EmbeddedGateway's methods call (the order
+        # calls, set_kill_switch, close): every method and the model conversions are inherited unchanged.
         self.remote_core = RemoteCore(client, batch=batch)
-        self.core = cast(SimGateway, self.remote_core)
+        self.core = standing_in_for_sim(self.remote_core)
         self._submitted_at: dict[str, datetime] = {}
         self._now_ns = 0

@@ -8,13 +8,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
-
-from trader.store import schema
 from trader.store.database import Store
 from trader.store.errors import StoreError
 from trader.store.run_data import RunData
-from trader.store.runs import load_run
+from trader.store.runs import list_runs, load_run
 
 _ZERO = Decimal(0)
 # Non-backtest runs first when no run is named: the daily report is mainly about paper and live trading.
@@ -150,18 +147,11 @@ def _day_figures(data: RunData, day: date) -> DayFigures:
     return DayFigures(data.run_id, start, end, trades, fills)
 
 
-def _runs(store: Store) -> list[dict[str, Any]]:
-    r = schema.runs.c
-    query = select(r.run_id, r.mode, r.strategy_id, r.params, r.start_ts, r.end_ts)
-    with store.engine.connect() as conn:
-        return [dict(row._mapping) for row in conn.execute(query.order_by(r.run_id))]
-
-
 def pick_run(store: Store, day: date, run_id: str | None) -> str:
     """The named run, else the stored run covering `day`: live before paper before backtest, latest end."""
     if run_id is not None:
         return run_id
-    covering = [run for run in _runs(store) if _covers(run, day)]
+    covering = [run for run in list_runs(store) if _covers(run, day)]
     if not covering:
         raise StoreError(
             f"--date {day}: no stored run covers this date in {store.display_url}; pass --run ID"
@@ -175,15 +165,15 @@ def pick_run(store: Store, day: date, run_id: str | None) -> str:
 def matching_backtest(store: Store, run: dict[str, Any], day: date) -> str | None:
     """Another stored backtest of the same strategy and parameters that covers `day` (the latest id)."""
     found = [
-        other["run_id"]
-        for other in _runs(store)
+        str(other["run_id"])
+        for other in list_runs(store)
         if other["mode"] == "backtest"
         and other["run_id"] != run["run_id"]
         and other["strategy_id"] == run["strategy_id"]
         and other["params"] == run["params"]
         and _covers(other, day)
     ]
-    return str(found[-1]) if found else None
+    return max(found, default=None)
 
 
 def daily_report(store: Store, day: date, run_id: str | None = None) -> DailyReport:

@@ -98,6 +98,8 @@ class EmergencyActions:
         time_in_force: str = "gtc",
         strategy: str = "risk-breaker",
         on_call: CallOutcome | None = None,
+        actor: str | None = None,
+        reason: str = "emergency breaker: flatten",
     ) -> None:
         if max_attempts < 1:
             raise ValueError(f"max_attempts must be at least 1, not {max_attempts}")
@@ -108,9 +110,22 @@ class EmergencyActions:
         self._strategy = strategy
         self._failures = 0
         self._on_call = on_call
+        self._actor = actor
+        """Who the journal records name (an operator's flatten); None: the system."""
+        self._reason = reason
 
-    def execute(self, actions: Sequence[BreakerAction], tag: str, now: datetime) -> EmergencyReport:
-        """Carry out `actions` (halting new orders is risk's own job); `tag` names the trip in order ids."""
+    def execute(
+        self,
+        actions: Sequence[BreakerAction],
+        tag: str,
+        now: datetime,
+        *,
+        positions: Mapping[str, Decimal] | None = None,
+    ) -> EmergencyReport:
+        """Carry out `actions` (halting new orders is risk's own job); `tag` names the trip in order ids.
+
+        FLATTEN closes `positions` (a caller's own books: one strategy's share of a venue), else every
+        position the gateway holds."""
         self._failures = 0
         cancelled: list[str] = []
         not_cancelled: list[str] = []
@@ -122,7 +137,8 @@ class EmergencyActions:
         flatten: dict[str, str] = {}
         not_flattened: list[str] = []
         if BreakerAction.FLATTEN in actions:
-            for symbol, qty in sorted(self._gateway.positions().items()):
+            held = self._gateway.positions() if positions is None else positions
+            for symbol, qty in sorted(held.items()):
                 if qty == 0:
                     continue
                 order_id = self._flatten(symbol, qty, tag, now)
@@ -206,7 +222,7 @@ class EmergencyActions:
             "qty": qty,
             "order_type": "market",
             "time_in_force": self._tif,
-            "reason": "emergency breaker: flatten",
+            "reason": self._reason,
         }
         self._record("order_intent", intent, now)
 
@@ -228,4 +244,4 @@ class EmergencyActions:
 
     def _record(self, kind: str, payload: dict[str, object], now: datetime) -> None:
         if self._journal is not None:
-            self._journal.append(kind, payload, ts=now)
+            self._journal.append(kind, payload, ts=now, actor=self._actor)

@@ -13,6 +13,7 @@ from trader.store.database import Store
 from trader.store.errors import StoreError
 from trader.store.instants import instant_text
 from trader.store.journal_rows import journal_rows, rebuild_portfolio
+from trader.store.run_data import trade_rows
 from trader.store.runs import find_run_ids, load_run
 
 # Trade fields the fills alone determine (the R multiple also needs the risk stop, which fills do not carry).
@@ -72,26 +73,6 @@ def _positions(portfolio: Portfolio) -> dict[str, tuple[Decimal, Decimal]]:
     }
 
 
-def _trade_rows(portfolio: Portfolio) -> list[dict[str, Any]]:
-    return [
-        {
-            "symbol": trade.symbol,
-            "direction": trade.direction,
-            "qty": trade.qty,
-            "entry_time": instant_text(trade.entry_time),
-            "entry_price": trade.entry_price,
-            "exit_time": instant_text(trade.exit_time),
-            "exit_price": trade.exit_price,
-            "gross_pnl": trade.gross_pnl,
-            "fees": trade.fees,
-            "pnl": trade.pnl,
-            "entry_order": trade.entry_order,
-            "exit_order": trade.exit_order,
-        }
-        for trade in portfolio.trades.closed
-    ]
-
-
 def resolve_run(store: Store, head_hash: str, run_id: str | None) -> str:
     """`run_id` when given, else the one run stored from the journal with this head hash."""
     if run_id is not None:
@@ -134,7 +115,7 @@ def replay(store: Store, journal: Path, run_id: str | None = None) -> ReplayRepo
         lambda: _differ("fees", stored.run["fees"], portfolio.fees),
         lambda: _differ("realised P&L", stored.run["realised_pnl"], portfolio.realised_pnl),
         lambda: _first_row_difference(
-            "trades", "exit_order", stored.trades, _trade_rows(portfolio), _TRADE_FIELDS
+            "trades", "exit_order", stored.trades, trade_rows(portfolio.trades.closed), _TRADE_FIELDS
         ),
         lambda: _first_row_difference("orders", "client_order_id", stored.orders, rows.orders),
         lambda: _first_row_difference("decisions", "seq", stored.decisions, rows.decisions),

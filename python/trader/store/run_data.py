@@ -208,7 +208,7 @@ def from_result(
     from trader.engine.results import summary as run_summary
 
     summary = run_summary(result, run)
-    trades = _result_trades(result.trades)
+    trades = trade_rows(result.trades)
     curve = result.curve
     equity = [
         {"idx": i, "ts": ns_text(ts), "equity": repr(e), "gross_exposure": repr(g), "net_exposure": repr(n)}
@@ -233,5 +233,6 @@ def from_result(
     )
 
 
-def _result_trades(trades: Sequence[RoundTrip]) -> list[dict[str, Any]]:
+def trade_rows(trades: Sequence[RoundTrip]) -> list[dict[str, Any]]:
+    """The `trades` table's rows of round trips (as a trades.csv row reads back: exact decimals, instants)."""
     return [_trade_row(i, trade.to_row(), f"trade {i}") for i, trade in enumerate(trades)]

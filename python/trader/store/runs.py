@@ -99,7 +99,8 @@ def list_run_ids(conn: Connection) -> list[str]:
 
 
 def list_runs(store: Store) -> list[dict[str, Any]]:
-    """One summary row per stored run (id, mode, strategy, period, final equity, trade count)."""
+    """One summary row per stored run (id, mode, strategy and its params, period, final equity, trade count),
+    oldest end first."""
     trades = (
         select(schema.trades.c.run_id, func.count().label("trades"))
         .group_by(schema.trades.c.run_id)
@@ -107,7 +108,9 @@ def list_runs(store: Store) -> list[dict[str, Any]]:
     )
     r = schema.runs.c
     query = (
-        select(r.run_id, r.mode, r.strategy_id, r.start_ts, r.end_ts, r.final_equity, trades.c.trades)
+        select(
+            r.run_id, r.mode, r.strategy_id, r.params, r.start_ts, r.end_ts, r.final_equity, trades.c.trades
+        )
         .outerjoin(trades, trades.c.run_id == r.run_id)
         .order_by(r.end_ts, r.run_id)
     )
