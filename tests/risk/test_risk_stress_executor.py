@@ -160,3 +160,30 @@ def test_orders_working_at_the_venue_count_toward_the_limits(samples_dir: Path) 
     limit = RiskConfig().limits.max_asset_fraction * Decimal(100_000)
     assert counted * value_at <= limit
     assert blind * value_at > 3 * limit
+
+
+def test_a_flatten_whose_answers_are_lost_is_reported_unresolved_not_abandoned(tmp_path: Path) -> None:
+    # The venue takes every order but every answer is lost: the flatten order may well be working there.
+    lost = SimSettings(faults=SimFaults(seed=3, timeout_after=1000))
+    folder = tmp_path / "journal"
+    with (
+        Journal(folder, options=QUIET) as journal,
+        EmbeddedGateway(instruments=[InstrumentSpec("SPY")]) as healthy,
+        EmbeddedGateway(instruments=[InstrumentSpec("SPY")], sim=lost) as gateway,
+    ):
+        for venue in (healthy, gateway):
+            venue.on_bar("SPY", 1, 100, 101, 99, 100, 10_000)
+        healthy.submit_order("buy-1", "SPY", "buy", Decimal(5), time_in_force="gtc")
+        healthy.on_bar("SPY", 2, 100, 101, 99, 100, 10_000)
+        report = EmergencyActions(gateway, journal, max_attempts=2).execute(
+            [BreakerAction.FLATTEN], "t3", NOW, positions=healthy.positions()
+        )
+        assert str(gateway.order("t3-flatten-SPY-1").status) == "new"  # held as in flight, not refused
+    assert report.not_flattened == ("SPY",)
+    given_up = [r.payload for r in read_records(folder) if r.payload.get("event", "").startswith("flatten_")]
+    # The first answer is lost; the second attempt finds the same id in flight at the gateway.
+    assert [p["event"] for p in given_up] == ["flatten_failed", "flatten_unresolved"]
+    assert given_up[-1]["detail"] == (
+        "SPY not flattened after 2 attempts: t3-flatten-SPY-1 is new at the gateway and may still fill; "
+        "check it at the venue before closing by hand"
+    )

@@ -202,16 +202,30 @@ class EmergencyActions:
                 "gateway_ack", {"client_order_id": order_id, "status": status, "attempt": attempt}, now
             )
             return order_id
-        self._record(
-            "gateway_reject",
-            {
+        self._record("gateway_reject", self._given_up(symbol, order_id), now)
+        return None
+
+    def _given_up(self, symbol: str, order_id: str) -> dict[str, object]:
+        """What the operator must know once the attempts are spent: an order the gateway still holds as
+        working (its answer was lost, or it is in flight) may yet fill: closing by hand would sell twice."""
+        tried = f"{symbol} not flattened after {self._max_attempts} attempts"
+        try:
+            current = self._gateway.order(order_id)
+            status = None if current is None else str(current.status)
+        except TraderError:
+            status = "unknown (the gateway does not answer)"
+        if status is None or status in _REFUSED:
+            return {
                 "client_order_id": order_id,
                 "event": "flatten_abandoned",
-                "detail": f"{symbol} not flattened after {self._max_attempts} attempts: close it by hand",
-            },
-            now,
-        )
-        return None
+                "detail": f"{tried}: close it by hand",
+            }
+        return {
+            "client_order_id": order_id,
+            "event": "flatten_unresolved",
+            "detail": f"{tried}: {order_id} is {status} at the gateway and may still fill; "
+            "check it at the venue before closing by hand",
+        }
 
     def _intent(self, order_id: str, symbol: str, side: str, qty: Decimal, now: datetime) -> None:
         intent = {
