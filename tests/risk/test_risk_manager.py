@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from risk_helpers import NOW, book, decision, market
 
-from trader.models import EmergencyKind, EmergencyTrigger
+from trader.models import EmergencyKind, EmergencyTrigger, OrderDecision
 from trader.risk import (
     Action,
     BreakerState,
     GuardStatus,
+    Holding,
+    MarketState,
+    PortfolioState,
     ReasonCode,
     RiskConfig,
     RiskManager,
+    RiskScalingManager,
     SafeModeState,
     TradeStats,
+    Verdict,
     price_units,
 )
 from trader.risk.config import LimitsConfig
@@ -267,3 +275,112 @@ def test_a_zero_price_is_refused_not_divided_by() -> None:
 def test_indicator_floats_become_exact_price_units() -> None:
     assert price_units(1.2345678912345) == Decimal("1.234567891")
     assert price_units(0.1) == Decimal("0.100000000")
+
+
+def test_payload_codes_and_side_are_plain_strings() -> None:
+    verdict = DEFAULT.evaluate(decision(qty=100), book(), market(), NOW)
+    payload = verdict.payload()
+    assert [type(code) for code in payload["reasons"]] == [str]
+    assert (type(payload["side"]), type(payload["action"])) == (str, str)
+    assert (
+        payload["message"]
+        == verdict.message
+        == "resized buy AAPL from 100 to 50: cut by the per-trade notional limit"
+    )
+
+
+# What evaluate() remembers per snapshot (the book's sums, the limits' rooms, the gates, each symbol's line
+# and the market's correlation index) must never change a verdict: each one below is also worked out by a
+# new manager on copies of the snapshots, which share nothing with anything seen before.
+_SYMBOLS = ("AAPL", "MSFT", "BTC/USD")
+_quantity = st.decimals(min_value=-400, max_value=400, places=2).filter(lambda q: q != 0)
+_price = st.decimals(min_value=1, max_value=900, places=2)
+
+
+@st.composite
+def _snapshot(draw: st.DrawFn) -> tuple[PortfolioState, MarketState]:
+    priced = draw(st.lists(st.sampled_from(_SYMBOLS), min_size=1, unique=True))
+    prices = {s: draw(_price) for s in priced}
+    atr = {
+        s: (p / draw(st.sampled_from((20, 50, 200)))).quantize(Decimal("0.0001")) for s, p in prices.items()
+    }
+    sectors = {s: draw(st.sampled_from(("tech", "energy"))) for s in priced if draw(st.booleans())}
+    pairs = [(a, b) for a in _SYMBOLS for b in _SYMBOLS if a != b]
+    chosen = draw(st.lists(st.sampled_from(pairs), unique=True, max_size=6))
+    correlations = {pair: draw(st.floats(-1, 1)) for pair in chosen}
+    positions = {
+        s: Holding(s, draw(_quantity), Decimal(100), Decimal(100), draw(st.sampled_from(("tech", "energy"))))
+        for s in draw(st.lists(st.sampled_from(_SYMBOLS), unique=True, max_size=4))
+    }
+    pending = {s: draw(_quantity) for s in draw(st.lists(st.sampled_from(_SYMBOLS), unique=True, max_size=2))}
+    equity = draw(st.decimals(min_value=5_000, max_value=500_000, places=0))
+    record = draw(
+        st.sampled_from((TradeStats(), TradeStats(40, 0.6, 1.5, 0, 5), TradeStats(40, 0.5, 1.2, 3)))
+    )
+    portfolio = PortfolioState(equity, equity, positions, stats=record, pending=pending)
+    as_of = NOW - timedelta(seconds=draw(st.sampled_from((1, 30))))
+    snapshot = MarketState(as_of, prices, atr, correlations=correlations, sectors=sectors)
+    return portfolio, snapshot
+
+
+def _decision(index: int, symbol: str, side: str, qty: Decimal, confidence: float) -> OrderDecision:
+    return OrderDecision(
+        client_order_id=f"reuse-{index}",
+        symbol=symbol,
+        side=side,
+        order_type="market",
+        time_in_force="gtc" if "/" in symbol else "day",
+        qty=qty,
+        strategy_id="test",
+        confidence=confidence,
+        reason="reuse property",
+        created_at=NOW,
+    )
+
+
+_orders = st.lists(
+    st.tuples(
+        st.sampled_from(_SYMBOLS),
+        st.sampled_from(("buy", "sell")),
+        st.decimals(min_value=1, max_value=300, places=0),
+        st.floats(0, 1),
+        st.sampled_from((0, 0, 100)),
+    ),
+    min_size=1,
+    max_size=6,
+)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    first=_snapshot(),
+    second=_snapshot(),
+    phases=st.lists(_orders, min_size=3, max_size=3),
+    scaled=st.booleans(),
+)
+def test_what_a_manager_remembers_never_changes_a_verdict(
+    first: tuple[PortfolioState, MarketState],
+    second: tuple[PortfolioState, MarketState],
+    phases: list[list[tuple[str, str, Decimal, float, int]]],
+    scaled: bool,
+) -> None:
+    config = RiskConfig.model_validate({"limits": {"max_correlation": 0.5}})
+
+    def manager() -> RiskManager:
+        scaling = None
+        if scaled:
+            scaling = RiskScalingManager(config.progression.scaling, Decimal(20_000), _SYMBOLS[:2])
+        return RiskManager(config, scaling)
+
+    remembering = manager()
+    # A bar's decisions on one book, then on a new book and the same market (after a fill), then on both new.
+    (book_a, market_a), (book_b, market_b) = first, second
+    snapshots = [(book_a, market_a), (book_b, market_a), (book_b, market_b)]
+    for phase, ((held, seen), orders) in enumerate(zip(snapshots, phases, strict=True)):
+        for index, (symbol, side, qty, confidence, later) in enumerate(orders):
+            order, now = (
+                _decision(phase * 10 + index, symbol, side, qty, confidence),
+                NOW + timedelta(seconds=later),
+            )
+            verdict: Verdict = remembering.evaluate(order, held, seen, now)
+            assert verdict == manager().evaluate(order, replace(held), replace(seen), now)

@@ -3,26 +3,44 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import NamedTuple
 
 from trader.models.market import Side
 from trader.models.orders import OrderDecision
 from trader.risk import safe_mode
 from trader.risk.breaker import BreakerState
 from trader.risk.config import RiskConfig
-from trader.risk.limits import BookView
-from trader.risk.safe_mode import SafeModeState
+from trader.risk.limits import BookView, Budgets, money_limits, trades_last_minute
+from trader.risk.market_view import MarketView, SymbolLine
+from trader.risk.safe_mode import SafeModeState, loss_limit_hit
 from trader.risk.scaling import RiskScalingManager
-from trader.risk.sizing import floor_to_lot, risk_fraction
-from trader.risk.state import MarketState, PortfolioState
+from trader.risk.sizing import floor_to_lot, kelly, scaled_fraction, streak_multiplier
+from trader.risk.state import MarketState, PortfolioState, TradeStats
 from trader.risk.verdict import Action, ReasonCode, Verdict
 
 _ZERO = Decimal(0)
 _ONE = Decimal(1)
+_NANO = 1_000_000_000
+_NANO_STEP = Decimal("1E-9")
+# Enum members bound once: looking one up costs as much as a Decimal multiplication on this path.
+_BUY = Side.BUY
+_APPROVE, _RESIZE, _REJECT = Action.APPROVE, Action.RESIZE, Action.REJECT
+_SIZED_BY_RISK = ReasonCode.SIZED_BY_RISK
+_REDUCE_ONLY = ReasonCode.REDUCE_ONLY
+_MISSING_MARKET_DATA = ReasonCode.MISSING_MARKET_DATA
+_NEW_SYMBOL = ReasonCode.NEW_SYMBOL
+_CAPITAL_STEP = ReasonCode.CAPITAL_STEP
+_BELOW_LOT = ReasonCode.BELOW_LOT
+_LOT_ROUNDING = ReasonCode.LOT_ROUNDING
+_ONLY_REDUCING = (ReasonCode.REDUCE_ONLY,)
+_WITHIN_LIMITS = (ReasonCode.WITHIN_LIMITS,)
+_NEGATIVE_EDGE = (ReasonCode.NEGATIVE_EDGE,)
 _SIZE_CAPS = frozenset({ReasonCode.SIZED_BY_RISK, ReasonCode.TRADE_LIMIT})
 """The caps that say how big one trade is (as opposed to how much the book may hold)."""
+
+Gate = tuple[ReasonCode, str]
+"""A gate that refuses new risk outright: its reason code and what it saw."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,47 +54,50 @@ class GuardStatus:
 _NORMAL = GuardStatus()
 
 
-class _Order(NamedTuple):
-    """The decision split into the part that closes an opposite position and the part that adds risk."""
-
-    decision: OrderDecision
-    price: Decimal
-    requested: Decimal
-    closing: Decimal
-    opening: Decimal
-    base: Decimal
-    """Size already held in the order's direction (0 when the order flips or opens)."""
-    direction: int
-
-
 class RiskManager:
     """Sizes and checks order decisions against a RiskConfig. Journaling the verdicts is the caller's job."""
 
     def __init__(self, config: RiskConfig, scaling: RiskScalingManager | None = None) -> None:
-        self.config = config
+        self._config = config
         self.scaling = scaling
         """Progression scaling (capital step, new symbols); None sizes against the whole equity."""
+        self._stale = timedelta(seconds=config.breaker.stale_data_seconds)
+        """The age at which market data is stale (the same test as the age in seconds, without the float)."""
+        self._rate_limit = config.limits.trade_rate_limit
         self._view: BookView | None = None
+        self._market: MarketView | None = None
         self._lots: dict[str, Decimal] = {}
+        # What the last snapshots shared, remembered by value or by identity (all of it is frozen): the live
+        # loop builds a fresh snapshot per decision, mostly at the same equity and with the same record.
+        self._budgets: tuple[Decimal, Budgets] | None = None
+        self._record: tuple[TradeStats, tuple[float | None, float]] | None = None
+        # The snapshot-wide gates of the last (view, status, now) asked: every decision on one snapshot at
+        # one instant shares them.
+        self._gated: tuple[BookView, GuardStatus, datetime, Gate | None, Gate | None] | None = None
 
-    def _lot(self, symbol: str) -> Decimal:
-        lot = self._lots.get(symbol)
-        if lot is None:
-            lot = self._lots[symbol] = self.config.sizing.lot_for(symbol)
-        return lot
+    @property
+    def config(self) -> RiskConfig:
+        """The configuration (fixed: what the manager remembers per snapshot is worked out from it)."""
+        return self._config
 
     def _book(self, portfolio: PortfolioState, market: MarketState) -> BookView:
         view, scaling = self._view, self.scaling
-        equity = None if scaling is None else scaling.effective_equity(portfolio.equity)
+        equity = portfolio.equity if scaling is None else scaling.effective_equity(portfolio.equity)
         # Reused for the same snapshot, unless the capital step moved (a promotion or a demotion).
         if (
             view is not None
             and view.portfolio is portfolio
             and view.market is market
-            and (equity is None or view.equity == equity)
+            and view.equity == equity
         ):
             return view
-        view = self._view = BookView(portfolio, market, self.config, equity)
+        config, budgets, record, stats = self._config, self._budgets, self._record, portfolio.stats
+        if budgets is None or budgets[0] != equity:
+            budgets = self._budgets = (equity, money_limits(config, equity))
+        if record is None or record[0] is not stats:
+            sizing = config.sizing
+            record = self._record = (stats, (kelly(stats, sizing), streak_multiplier(stats, sizing)))
+        view = self._view = BookView(portfolio, market, config, equity, budgets=budgets[1], record=record[1])
         return view
 
     def evaluate(
@@ -93,161 +114,191 @@ class RiskManager:
         that adds risk is sized and checked, and it is cut, never grown, to the largest quantity that
         fits every limit, rounded down to the instrument's lot.
         """
-        price = market.prices.get(decision.symbol)
-        if price is None or price <= 0:
+        symbol = decision.symbol
+        price = market.prices.get(symbol)
+        if price is None or price <= _ZERO:
+            why = f"no usable price for {symbol} (got {price})"
             requested = _ZERO if decision.qty is None else decision.qty
-            why = f"no usable price for {decision.symbol} (got {price})"
-            return _reject(decision, requested, (ReasonCode.MISSING_MARKET_DATA,), why)
-        order = _split(decision, price, portfolio, self._lot(decision.symbol))
-        if order.opening == 0:
-            return _verdict(order, order.closing, (ReasonCode.REDUCE_ONLY,))
-        blocked = self._blocked(order, portfolio, market, now, status)
-        if blocked is not None:
-            return _cut_to_closing(order, (blocked[0],), blocked[1])
-        return self._size(order, portfolio, market)
-
-    def _blocked(
-        self,
-        order: _Order,
-        portfolio: PortfolioState,
-        market: MarketState,
-        now: datetime,
-        status: GuardStatus,
-    ) -> tuple[ReasonCode, str] | None:
-        """The first gate that refuses new risk outright, with its sentence."""
-        config, symbol = self.config, order.decision.symbol
+            return _reject(decision, requested, (_MISSING_MARKET_DATA,), why)
+        lot = self._lots.get(symbol)
+        if lot is None:
+            lot = self._lots[symbol] = self._config.sizing.lot_for(symbol)
+        qty = decision.qty
+        if qty is None:
+            assert decision.notional is not None  # OrderShape guarantees exactly one of qty / notional
+            requested = floor_to_lot(decision.notional / price, lot)
+        else:
+            requested = qty
+        # Split into the part that closes an opposite position and the part that adds risk on top of
+        # `base`, the size already held in the order's direction.
+        direction = 1 if decision.side is _BUY else -1
+        holding = portfolio.positions.get(symbol)
+        held = _ZERO if holding is None else holding.qty
+        pending = portfolio.pending
+        working = pending.get(symbol) if pending else None
+        if working:
+            closing, base = _with_working(requested, held, working, direction)
+            opening = requested - closing
+        elif held < _ZERO if direction > 0 else held > _ZERO:  # held the other way: a close first
+            size = abs(held)
+            closing = size if size < requested else requested  # min(), spelled out as it is cheaper
+            opening, base = requested - closing, _ZERO
+        else:
+            closing, opening, base = _ZERO, requested, abs(held)
+        if opening == _ZERO:
+            return _verdict(decision, requested, closing, _ONLY_REDUCING)
         view = self._book(portfolio, market)
-        if status.breaker.tripped and status.breaker.trigger is not None:
+        gated = self._gated
+        if gated is None or gated[0] is not view or gated[1] is not status or gated[2] != now:
+            refused, rate = self._gates(view, now, status)
+            gated = self._gated = (view, status, now, refused, rate)
+        lines = self._market
+        if lines is None or lines.market is not market:
+            lines = self._market = MarketView(market, self._config)
+        line = lines.line(symbol)
+        blocked = gated[3]
+        if blocked is None and line is not None:
+            blocked = gated[4]
+            if blocked is None:
+                hit = lines.correlated(symbol, direction, portfolio)
+                if hit is None:
+                    return self._size(
+                        decision, view, line, price, lot, requested, closing, opening, base, direction
+                    )
+                why = f"correlation {hit[1]:.2f} with held {hit[0]} adds to its risk"
+                blocked = ReasonCode.CORRELATION_GATE, why
+        if blocked is None:
+            blocked = _MISSING_MARKET_DATA, f"no ATR for {symbol} to place a stop"
+        return _cut_to_closing(decision, requested, closing, (blocked[0],), blocked[1])
+
+    def _gates(self, view: BookView, now: datetime, status: GuardStatus) -> tuple[Gate | None, Gate | None]:
+        """The gates that hold for the whole snapshot at `now`: the first of breaker, SAFE_MODE, stale data
+        and no equity that refuses new risk; and the trade rate's refusal (checked after the symbol's ATR)."""
+        config, portfolio = self._config, view.portfolio
+        breaker = status.breaker
+        if breaker.tripped and breaker.trigger is not None:
             return (
                 ReasonCode.BREAKER_OPEN,
-                f"the emergency breaker tripped on {status.breaker.trigger.kind.value}",
-            )
-        # Loss limits are summed once per snapshot; the period bookkeeping only matters when one is hit.
-        guarded = status.safe_mode.active or view.loss_limit_hit
+                f"the emergency breaker tripped on {breaker.trigger.kind.value}",
+            ), None
+        # The period bookkeeping only matters when a loss limit is hit.
+        guarded = status.safe_mode.active or loss_limit_hit(portfolio, config)
         if guarded and safe_mode.in_force(status.safe_mode, portfolio, now, config):
-            return ReasonCode.SAFE_MODE, "SAFE_MODE is on after the loss limit: reduce-only"
-        age = (now - market.as_of).total_seconds()
-        if age >= config.breaker.stale_data_seconds:
-            return ReasonCode.STALE_DATA, f"market data is {age:.0f} s old"
-        if portfolio.equity <= 0:
-            return ReasonCode.NO_EQUITY, f"equity is {portfolio.equity:f}"
-        atr = market.atr.get(symbol)
-        if atr is None or atr <= 0:
-            return ReasonCode.MISSING_MARKET_DATA, f"no ATR for {symbol} to place a stop"
-        recent = view.trades_last_minute(now)
-        if recent + 1 >= config.limits.trade_rate_limit:
-            return ReasonCode.TRADE_RATE_LIMIT, f"{recent} trades in the last minute"
-        hit = view.correlated(symbol, order.direction)
-        if hit is not None:
-            return (
-                ReasonCode.CORRELATION_GATE,
-                f"correlation {hit[1]:.2f} with held {hit[0]} adds to its risk",
-            )
-        return None
+            return (ReasonCode.SAFE_MODE, "SAFE_MODE is on after the loss limit: reduce-only"), None
+        lag = now - view.market.as_of
+        if lag >= self._stale:
+            return (ReasonCode.STALE_DATA, f"market data is {lag.total_seconds():.0f} s old"), None
+        if portfolio.equity <= _ZERO:
+            return (ReasonCode.NO_EQUITY, f"equity is {portfolio.equity:f}"), None
+        recent = trades_last_minute(portfolio.recent_trades, now)
+        if recent + 1 >= self._rate_limit:
+            return None, (ReasonCode.TRADE_RATE_LIMIT, f"{recent} trades in the last minute")
+        return None, None
 
-    def _size(self, order: _Order, portfolio: PortfolioState, market: MarketState) -> Verdict:
-        config, decision = self.config, order.decision
-        symbol = decision.symbol
-        stop_distance = market.atr[symbol] * config.stops.atr_multiple
-        fraction = risk_fraction(
-            decision.confidence, portfolio.stats, market.realised_vol.get(symbol), config.sizing
+    def _size(  # noqa: PLR0917 -- the split's parts passed flat: a tuple per decision costs more
+        self,
+        decision: OrderDecision,
+        view: BookView,
+        line: SymbolLine,
+        price: Decimal,
+        lot: Decimal,
+        requested: Decimal,
+        closing: Decimal,
+        opening: Decimal,
+        base: Decimal,
+        direction: int,
+    ) -> Verdict:
+        """Cut the new-risk part to the tightest of risk sizing and the limits, then to the lot."""
+        _, risk_to_value, _, volatility_scale, long_stop, short_stop = line
+        full_kelly, streak = view.record
+        fraction = scaled_fraction(
+            decision.confidence, full_kelly, streak * volatility_scale, self._config.sizing
         )
         if fraction <= 0:
-            return _cut_to_closing(order, (ReasonCode.NEGATIVE_EDGE,))
-        price = order.price
-        risk_to_value = price / stop_distance
-        view = self._book(portfolio, market)
+            return _cut_to_closing(decision, requested, closing, _NEGATIVE_EDGE)
         # The fraction is a statistic (a float); taken to 1e-9 and made exact before it sizes anything.
-        budget = view.equity * Decimal(int(fraction * 1_000_000_000)).scaleb(-9)
-        rooms = view.rooms(symbol, market.sector(symbol), order.base * price, risk_to_value)
-        caps = ((ReasonCode.SIZED_BY_RISK, budget * risk_to_value), *rooms)
+        risk_cap = view.equity * int(fraction * _NANO) * _NANO_STEP * risk_to_value
         scaling, scale = self.scaling, _ONE
         if scaling is not None:
-            scale = scaling.symbol_multiplier(symbol)
+            scale = scaling.symbol_multiplier(decision.symbol)
             if scale < 1:  # a newly added symbol: its risk and per-trade caps shrink
-                caps = tuple((code, cap * scale if code in _SIZE_CAPS else cap) for code, cap in caps)
-        room = order.opening * price
-        for _, cap in caps:
-            room = min(room, cap)
+                risk_cap *= scale
+        limit_room, limit_codes = view.room(decision.symbol, base, scale, line)
+        wanted = opening * price
+        # min(wanted, risk_cap, limit_room) spelled out (it is cheaper): the first of equal caps.
+        room = risk_cap if risk_cap < wanted else wanted
+        room = limit_room if limit_room < room else room
         # Only the tightest limit(s) decided the size; looser ones that also sit below the request are not
         # reasons for this quantity.
-        binding = [code for code, cap in caps if cap == room] if room < order.opening * price else []
-        if binding and scaling is not None:
-            if scale < 1 and any(code in _SIZE_CAPS for code in binding):
-                binding.append(ReasonCode.NEW_SYMBOL)
-            if view.equity < portfolio.equity:
-                binding.append(ReasonCode.CAPITAL_STEP)
-        allowed = room / price if binding else order.opening
-        lot = self._lot(symbol)
-        opening = floor_to_lot(allowed, lot)
-        if opening > 0 and opening * price > room:  # the division rounded up across a lot boundary
-            opening -= lot
-        if opening <= 0:
-            binding.append(ReasonCode.BELOW_LOT)
-            return _cut_to_closing(order, tuple(binding))
-        if opening < allowed:
-            binding.append(ReasonCode.LOT_ROUNDING)
-        stop = order.price - order.direction * stop_distance
-        codes = tuple(binding) if binding else (ReasonCode.WITHIN_LIMITS,)
-        return _verdict(order, order.closing + opening, codes, "", stop if stop > 0 else None)
+        binding: list[ReasonCode] = []
+        if room < wanted:
+            if risk_cap == room:
+                binding.append(_SIZED_BY_RISK)
+            if limit_room == room:
+                binding.extend(limit_codes)
+            if scaling is not None:
+                if scale < 1 and not _SIZE_CAPS.isdisjoint(binding):
+                    binding.append(_NEW_SYMBOL)
+                if view.equity < view.portfolio.equity:
+                    binding.append(_CAPITAL_STEP)
+        allowed = room / price if binding else opening
+        new = floor_to_lot(allowed, lot)
+        if new > _ZERO and new * price > room:  # the division rounded up across a lot boundary
+            new -= lot
+        if new <= _ZERO:
+            binding.append(_BELOW_LOT)
+            return _cut_to_closing(decision, requested, closing, tuple(binding))
+        if new < allowed:
+            binding.append(_LOT_ROUNDING)
+        stop = long_stop if direction > 0 else short_stop
+        codes = tuple(binding) if binding else _WITHIN_LIMITS
+        return _verdict(decision, requested, closing + new, codes, stop=stop)
 
 
-def _split(decision: OrderDecision, price: Decimal, portfolio: PortfolioState, lot: Decimal) -> _Order:
-    if decision.qty is not None:
-        requested = decision.qty
-    else:
-        assert decision.notional is not None  # OrderShape guarantees exactly one of qty / notional
-        requested = floor_to_lot(decision.notional / price, lot)
-    direction = 1 if decision.side is Side.BUY else -1
-    holding = portfolio.positions.get(decision.symbol)
-    held = _ZERO if holding is None else holding.qty
-    working = portfolio.pending.get(decision.symbol, _ZERO) if portfolio.pending else _ZERO
-    if working:
-        return _split_with_working(decision, price, requested, held, working, direction)
-    if held * direction < 0:
-        closing = min(requested, abs(held))
-        return _Order(decision, price, requested, closing, requested - closing, _ZERO, direction)
-    return _Order(decision, price, requested, _ZERO, requested, abs(held), direction)
-
-
-def _split_with_working(  # noqa: PLR0917 -- _split's values, for the rarer case
-    decision: OrderDecision,
-    price: Decimal,
-    requested: Decimal,
-    held: Decimal,
-    working: Decimal,
-    direction: int,
-) -> _Order:
-    """_split when orders of the symbol are still working. The closing part is still measured against the
-    position held (an exit passes even with a stop resting at the venue), but for the limits, working
-    orders going the order's way count as filled: they are held, and so is any closing they already cover
-    (it would open new risk once they fill). Working orders going the other way are not counted on."""
+def _with_working(
+    requested: Decimal, held: Decimal, working: Decimal, direction: int
+) -> tuple[Decimal, Decimal]:
+    """The closing part and the base of an order whose symbol has orders still working. The closing part
+    is still measured against the position held (an exit passes even with a stop resting at the venue),
+    but for the limits, working orders going the order's way count as filled: they are held, and so is
+    any closing they already cover (it would open new risk once they fill). Working orders going the
+    other way are not counted on."""
     closing = min(requested, abs(held)) if held * direction < 0 else _ZERO
     ahead = max(_ZERO, direction * working)
-    base = max(_ZERO, direction * held, direction * (held + working)) + min(closing, ahead)
-    return _Order(decision, price, requested, closing, requested - closing, base, direction)
+    return closing, max(_ZERO, direction * held, direction * (held + working)) + min(closing, ahead)
 
 
-def _cut_to_closing(order: _Order, codes: tuple[ReasonCode, ...], why: str = "") -> Verdict:
-    if order.closing > 0:
+def _cut_to_closing(
+    decision: OrderDecision,
+    requested: Decimal,
+    closing: Decimal,
+    codes: tuple[ReasonCode, ...],
+    why: str = "",
+) -> Verdict:
+    if closing > _ZERO:
         detail = f"{why}; the reducing part always passes" if why else ""
-        return _verdict(order, order.closing, (ReasonCode.REDUCE_ONLY, *codes), detail)
-    return _reject(order.decision, order.requested, codes, why)
+        return _verdict(decision, requested, closing, (_REDUCE_ONLY, *codes), detail)
+    return _reject(decision, requested, codes, why)
 
 
 def _verdict(
-    order: _Order, qty: Decimal, codes: tuple[ReasonCode, ...], why: str = "", stop: Decimal | None = None
+    decision: OrderDecision,
+    requested: Decimal,
+    qty: Decimal,
+    codes: tuple[ReasonCode, ...],
+    why: str = "",
+    *,
+    stop: Decimal | None = None,
 ) -> Verdict:
-    decision = order.decision
     notional = decision.qty is None
-    action = Action.APPROVE if qty == order.requested and not notional else Action.RESIZE
+    action = _APPROVE if qty == requested and not notional else _RESIZE
     return Verdict(
         decision.client_order_id,
         decision.symbol,
         decision.side,
         action,
         qty,
-        order.requested,
+        requested,
         codes,
         why,
         stop,
@@ -259,5 +310,5 @@ def _reject(
     decision: OrderDecision, requested: Decimal, codes: tuple[ReasonCode, ...], why: str = ""
 ) -> Verdict:
     return Verdict(
-        decision.client_order_id, decision.symbol, decision.side, Action.REJECT, _ZERO, requested, codes, why
+        decision.client_order_id, decision.symbol, decision.side, _REJECT, _ZERO, requested, codes, why
     )

@@ -71,7 +71,11 @@ class PortfolioState:
 
 @dataclass(frozen=True, slots=True)
 class MarketState:
-    """What the market looks like at `as_of`: prices and ATRs exact, statistics as floats."""
+    """What the market looks like at `as_of`: prices and ATRs exact, statistics as floats.
+
+    Build a new snapshot rather than changing one's mappings: RiskManager works out each symbol's stop and
+    the correlation index once per snapshot object and reuses them while the same object is passed in.
+    """
 
     as_of: datetime
     """Stamp of the newest data seen; evaluate() refuses new risk when it is stale."""

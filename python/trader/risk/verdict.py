@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from trader.models.market import Side
@@ -86,6 +87,24 @@ _PHRASES: dict[ReasonCode, str] = {
 }
 
 
+# Rendering reads these per verdict: an enum's .value costs as much as formatting a Decimal.
+_SIDES = {side: side.value for side in Side}
+_ACTIONS = {action: action.value for action in Action}
+_APPROVE, _REJECT = Action.APPROVE, Action.REJECT
+
+
+@lru_cache(maxsize=1024)
+def _codes(reasons: tuple[ReasonCode, ...]) -> tuple[str, ...]:
+    """The reason codes as strings (few distinct tuples occur, so each is worked out once)."""
+    return tuple(code.value for code in reasons)
+
+
+@lru_cache(maxsize=1024)
+def _why(reasons: tuple[ReasonCode, ...]) -> str:
+    """The reasons as one clause."""
+    return "; ".join(_PHRASES[code] for code in reasons)
+
+
 class Verdict(NamedTuple):
     """The risk verdict on one decision. `qty` is the quantity that may be sent (0 when rejected).
 
@@ -112,16 +131,16 @@ class Verdict(NamedTuple):
     @property
     def allowed(self) -> bool:
         """Whether anything may be sent."""
-        return self.action is not Action.REJECT
+        return self.action is not _REJECT
 
     @property
     def message(self) -> str:
         """One sentence for a person: what was decided and why."""
-        why = self.detail or "; ".join(_PHRASES[code] for code in self.reasons)
-        side = self.side.value
-        if self.action is Action.APPROVE:
+        why = self.detail or _why(self.reasons)
+        side, action = _SIDES[self.side], self.action
+        if action is _APPROVE:
             return f"approved {side} {self.qty:f} {self.symbol}: {why}"
-        if self.action is Action.REJECT:
+        if action is _REJECT:
             return f"rejected {side} {self.requested_qty:f} {self.symbol}: {why}"
         if self.from_notional:
             return f"sized a notional order as {side} {self.qty:f} {self.symbol}: {why}"
@@ -132,11 +151,11 @@ class Verdict(NamedTuple):
         return {
             "client_order_id": self.client_order_id,
             "symbol": self.symbol,
-            "side": self.side.value,
-            "action": self.action.value,
+            "side": _SIDES[self.side],
+            "action": _ACTIONS[self.action],
             "qty": self.qty,
             "requested_qty": self.requested_qty,
-            "reasons": [code.value for code in self.reasons],
+            "reasons": list(_codes(self.reasons)),
             "message": self.message,
             "stop_price": self.stop_price,
         }
