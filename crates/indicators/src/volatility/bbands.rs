@@ -61,7 +61,7 @@ impl BBands {
         let Some((middle, var)) = self.sd.push(x) else {
             return self.value;
         };
-        self.value = bands(middle, var, self.nbdev_up, self.nbdev_dn);
+        self.value = bands(middle, deviation(var, 1.0), self.nbdev_up, self.nbdev_dn);
         self.value
     }
 
@@ -82,10 +82,9 @@ impl BBands {
     }
 }
 
-/// The bands about `middle` for a variance `var`.
+/// The bands about `middle` for a standard deviation `sd`.
 #[inline(always)]
-fn bands(middle: f64, var: f64, nbdev_up: f64, nbdev_dn: f64) -> BBandsOutput {
-    let sd = deviation(var, 1.0);
+fn bands(middle: f64, sd: f64, nbdev_up: f64, nbdev_dn: f64) -> BBandsOutput {
     BBandsOutput {
         upper: middle + sd * nbdev_up,
         middle,
@@ -123,14 +122,16 @@ pub fn bbands(
             ("out_lower", out_lower.len()),
         ],
     )?;
-    // Per NaN-free piece: the warm-up through `update`, then the steady loop with the state in locals (means
-    // and variances, the variance waiting in `out_upper`), then the bands in a second, vectorisable pass over
-    // the (cached) piece. The same operations as `update`, so the same bits.
+    // Per NaN-free piece: the warm-up through `update`, then the steady state in chunks (see `run_input`:
+    // means and deviations), then the bands in a second, vectorisable pass over the (cached) piece. The same
+    // operations as `update`, so the same bits.
     let (up, dn) = (s.nbdev_up, s.nbdev_dn);
+    let mut run_start = 0;
     with_simd(|| {
         for_each_piece(&[input], |piece, fresh, gap| {
             if fresh {
                 s.reset();
+                run_start = piece.start;
             }
             let mut i = piece.start;
             while i < piece.end && !s.sd.warm() {
@@ -138,13 +139,21 @@ pub fn bbands(
                 (out_upper[i], out_middle[i], out_lower[i]) = (o.upper, o.middle, o.lower);
                 i += 1;
             }
+            // The deviation waits in `out_upper` until the bands pass.
+            s.sd.run_input(
+                input,
+                run_start,
+                i..piece.end,
+                1.0,
+                out_upper,
+                Some(out_middle),
+            );
             let (u, m, l) = (
                 &mut out_upper[i..piece.end],
-                &mut out_middle[i..piece.end],
+                &out_middle[i..piece.end],
                 &mut out_lower[i..piece.end],
             );
-            s.sd.run(&input[i..piece.end], u, Some(m));
-            for ((u, &m), l) in u.iter_mut().zip(m.iter()).zip(l) {
+            for ((u, &m), l) in u.iter_mut().zip(m).zip(l) {
                 let o = bands(m, *u, up, dn);
                 (*u, *l) = (o.upper, o.lower);
             }

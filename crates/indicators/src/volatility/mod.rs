@@ -3,6 +3,8 @@
 mod atr;
 mod bbands;
 mod stddev;
+#[cfg(test)]
+mod stddev_proptests;
 mod trange;
 
 pub use atr::{Atr, atr};

@@ -13,6 +13,8 @@ use crate::IndicatorError;
 use crate::error::{check_inputs, check_min, check_non_negative};
 use crate::{for_each_piece, with_simd};
 
+mod steady;
+
 /// Below this ratio of variance to the largest squared deviation summed since the last re-anchoring, the
 /// running sums may have lost too many digits to cancellation.
 const CANCELLATION: f64 = 1e-9;
@@ -42,7 +44,7 @@ const EMPTY: Sums = Sums {
 };
 
 /// The window of the last `period` values: a ring with its write position; `Moments` is what both the
-/// streaming structs and the batch loops step.
+/// streaming structs (`push`) and the batch loops (`run_input`, in `steady`) step.
 #[derive(Debug, Clone)]
 pub(crate) struct Moments {
     period: usize,
@@ -103,32 +105,6 @@ impl Moments {
         self.sums.sum_sq += d * d;
         self.sums.peak = self.sums.peak.max(d * d);
         None
-    }
-
-    /// Writes the variance of each window ending at `xs[i]` to `vars[i]` (and its mean to `means[i]` when
-    /// given); `xs` has no NaN and starts in the steady state. The loop of `push` with the state in locals.
-    #[inline(always)]
-    pub(crate) fn run(&mut self, xs: &[f64], vars: &mut [f64], means: Option<&mut [f64]>) {
-        if xs.is_empty() {
-            // A piece that ended inside the warm-up (a period longer than a piece): still warming up.
-            return;
-        }
-        let (mut sums, mut head, inv) = (self.sums, self.head, self.inv_period);
-        let buf = &mut self.buf[..];
-        match means {
-            Some(means) => {
-                for ((&x, v), m) in xs.iter().zip(vars.iter_mut()).zip(means.iter_mut()) {
-                    (*m, *v) = step(&mut sums, buf, &mut head, x, inv);
-                }
-            }
-            None => {
-                for (&x, v) in xs.iter().zip(vars.iter_mut()) {
-                    *v = step(&mut sums, buf, &mut head, x, inv).1;
-                }
-            }
-        }
-        (self.sums, self.head) = (sums, head);
-        self.len = self.period;
     }
 }
 
@@ -281,26 +257,23 @@ pub fn stddev(
 ) -> Result<(), IndicatorError> {
     let mut s = StdDev::new(period, nbdev)?;
     check_inputs("STDDEV", &[("input", input.len()), ("out", out.len())])?;
-    // Per NaN-free piece: the warm-up through `push`, then the steady loop writing variances, then the square
-    // roots in a second, vectorisable pass over the (cached) piece. The same operations as `update`.
+    // Per NaN-free piece: the warm-up through `push`, then the steady state in chunks (see `run_input`). The
+    // same operations as `update`.
     let m = &mut s.moments;
+    let mut run_start = 0;
     with_simd(|| {
         for_each_piece(&[input], |piece, fresh, gap| {
             if fresh {
                 m.reset();
+                run_start = piece.start;
             }
-            let (xs, os) = (&input[piece.clone()], &mut out[piece.clone()]);
-            let mut i = 0;
-            while i < xs.len() && !m.warm() {
-                m.push(xs[i]);
-                os[i] = f64::NAN;
+            let mut i = piece.start;
+            while i < piece.end && !m.warm() {
+                m.push(input[i]);
+                out[i] = f64::NAN;
                 i += 1;
             }
-            let os = &mut os[i..];
-            m.run(&xs[i..], os, None);
-            for o in os.iter_mut() {
-                *o = deviation(*o, nbdev);
-            }
+            m.run_input(input, run_start, i..piece.end, nbdev, out, None);
             if gap {
                 out[piece.end] = f64::NAN;
             }

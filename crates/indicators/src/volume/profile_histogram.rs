@@ -115,6 +115,9 @@ pub(super) struct Histogram {
     quanta: Vec<i128>,
     total: i128,
     poc: usize,
+    /// At least the volume of every bucket but the POC (the runner-up's after a scan, raised as buckets grow):
+    /// while the POC bucket stays above it, it stays the POC without a scan.
+    others_at_most: i128,
 }
 
 impl Histogram {
@@ -126,6 +129,7 @@ impl Histogram {
             quanta: vec![0; bins],
             total: 0,
             poc: 0,
+            others_at_most: 0,
         }
     }
 
@@ -146,6 +150,7 @@ impl Histogram {
         self.quanta.fill(0);
         self.total = 0;
         self.poc = 0;
+        self.others_at_most = 0;
     }
 
     /// The bucket of `price`, floor((price - low) / width) capped at the last bucket (any bucket for a price
@@ -204,7 +209,8 @@ impl Histogram {
     }
 
     /// Moves one bar out of bucket `out` and one into bucket `into` on the same grid, keeping the POC: only
-    /// the POC bucket shrinking calls for a scan; otherwise the POC can only pass to one of the two buckets.
+    /// the POC bucket shrinking to the bound of the others calls for a scan; otherwise the POC can only pass
+    /// to one of the two buckets.
     #[inline(always)]
     pub(super) fn shift(&mut self, out: u32, out_quanta: i128, into: u32, into_quanta: i128) {
         let (out, into) = (out as usize, into as usize);
@@ -213,28 +219,59 @@ impl Histogram {
         q[out] -= out_quanta;
         q[into] += into_quanta;
         self.total += into_quanta - out_quanta;
+        if into != self.poc {
+            self.others_at_most = self.others_at_most.max(q[into]);
+        }
         if q[self.poc] < before {
-            self.rescan_poc();
+            // Strictly above every other bucket, it is still the fullest (and no lower bucket ties it).
+            if q[self.poc] <= self.others_at_most {
+                self.rescan_poc();
+            }
             return;
         }
         for k in [into, out] {
             let (volume, fullest) = (self.quanta[k], self.quanta[self.poc]);
             if volume > fullest || (volume == fullest && k < self.poc) {
+                self.others_at_most = self.others_at_most.max(fullest);
                 self.poc = k;
             }
         }
     }
 
-    /// Finds the fullest bucket again, lowest on ties.
+    /// Finds the fullest bucket again, lowest on ties, and the runner-up's volume.
     pub(super) fn rescan_poc(&mut self) {
+        // Usually every bucket fits in 64 bits: the comparisons then take one instruction instead of two, on
+        // the dependency chain of the scan.
+        let fits = self
+            .quanta
+            .iter()
+            .fold(true, |fits, &v| fits & (v as i64 as i128 == v));
+        if fits {
+            let (mut poc, mut fullest) = (0, self.quanta[0] as i64);
+            let mut second = i64::MIN;
+            for (k, &volume) in self.quanta.iter().enumerate().skip(1) {
+                let volume = volume as i64;
+                let fuller = volume > fullest;
+                second = second.max(volume.min(fullest));
+                poc = select_unpredictable(fuller, k, poc);
+                fullest = select_unpredictable(fuller, volume, fullest);
+            }
+            self.poc = poc;
+            self.others_at_most = i128::from(second);
+            return;
+        }
         let (mut poc, mut fullest) = (0, self.quanta[0]);
+        let mut second = i128::MIN;
         for (k, &volume) in self.quanta.iter().enumerate().skip(1) {
-            // Conditional moves, not a branch: which bucket is fuller is as good as random.
+            // Conditional moves, not a branch: which bucket is fuller is as good as random. The runner-up is
+            // the larger of itself and the loser of this comparison.
             let fuller = volume > fullest;
+            second = second.max(volume.min(fullest));
             poc = select_unpredictable(fuller, k, poc);
             fullest = select_unpredictable(fuller, volume, fullest);
         }
         self.poc = poc;
+        self.others_at_most = second;
     }
 
     /// The centre of the POC bucket; NaN when no bar is counted or the total volume is not positive.
