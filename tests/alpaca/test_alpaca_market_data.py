@@ -61,7 +61,7 @@ def test_a_wrong_secret_names_the_settings_never_the_secret(fake_alpaca: FakeAlp
 
 
 def test_an_unreachable_server_is_a_clear_error_naming_it() -> None:
-    gone = AlpacaSettings("k", "s", base_url="http://127.0.0.1:9", data_url="http://127.0.0.1:9")
+    gone = AlpacaSettings("k", "s", base_url="https://paper-api.example", data_url="http://127.0.0.1:9")
     with pytest.raises(AlpacaError, match=r"^Alpaca stock bars SPY: cannot reach http://127.0.0.1:9: "):
         fetch_bars(gone, "SPY", Timeframe.D1, datetime(2020, 1, 1, tzinfo=UTC))
 

@@ -1,4 +1,5 @@
-"""Runs one alpaca-py call and turns its failures into `AlpacaError`s naming the call, never a secret."""
+"""Runs one alpaca-py market-data call and turns its failures into `AlpacaError`s naming the call and the
+server, never a secret."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ def call(settings: AlpacaSettings, what: str, action: Callable[[], T]) -> T:
         raise AlpacaError(f"Alpaca {what} failed: HTTP {status}: {_message(error)}") from None
     except OSError as error:  # requests' errors are OSErrors: refused, reset, timed out
         raise AlpacaError(
-            f"Alpaca {what}: cannot reach {settings.base_url}: {type(error).__name__}"
+            f"Alpaca {what}: cannot reach {settings.data_url}: {type(error).__name__}"
         ) from None
 
 

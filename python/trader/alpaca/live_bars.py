@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
@@ -78,9 +79,15 @@ class LiveBarStream:
         return self
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Closes the stream and waits for its thread."""
-        self._stream.stop()
-        self._thread.join(timeout)
+        """Closes the stream and waits for its thread (also right after `start`, before it connected)."""
+        deadline = time.monotonic() + timeout
+        # alpaca-py's stop() needs the event loop its run() creates on our thread; asked before that exists
+        # it raises, and the stream would then run on. Wait for the loop (or for the thread to end).
+        while self._stream._loop is None and self._thread.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        if self._stream._loop is not None:
+            self._stream.stop()
+        self._thread.join(max(0.0, deadline - time.monotonic()))
 
     def __enter__(self) -> Self:
         return self.start()

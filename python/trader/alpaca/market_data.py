@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import numpy as np
+from alpaca.common.enums import Sort
 from alpaca.data.historical.crypto import CryptoHistoricalDataClient
 from alpaca.data.historical.stock import StockHistoricalDataClient
 from alpaca.data.models import BarSet
@@ -28,25 +29,35 @@ _ALPACA_TIMEFRAME: dict[Timeframe, TimeFrame] = {
 
 
 def fetch_bars(
-    settings: AlpacaSettings, symbol: str, timeframe: Timeframe, start: datetime, end: datetime | None = None
+    settings: AlpacaSettings,
+    symbol: str,
+    timeframe: Timeframe,
+    start: datetime,
+    end: datetime | None = None,
+    *,
+    last: int | None = None,
 ) -> Bars:
-    """Every bar of `symbol` from `start` to `end` (crypto when it has a slash: `BTC/USD`), all pages."""
+    """Every bar of `symbol` from `start` to `end` (crypto when it has a slash: `BTC/USD`), all pages; with
+    `last`, only the newest `last` of them (asked newest first, so one page holds them), in time order."""
     frame = _ALPACA_TIMEFRAME[timeframe]
+    window = {"start": start, "end": end, "limit": last, "sort": None if last is None else Sort.DESC}
     if "/" in symbol:
         crypto = CryptoHistoricalDataClient(
             settings.key_id, settings.secret_key, url_override=settings.data_url
         )
-        request = CryptoBarsRequest(symbol_or_symbols=symbol, timeframe=frame, start=start, end=end)
+        request = CryptoBarsRequest(symbol_or_symbols=symbol, timeframe=frame, **window)
         result = call(settings, f"crypto bars {symbol}", lambda: crypto.get_crypto_bars(request))
     else:
         stock = StockHistoricalDataClient(
             settings.key_id, settings.secret_key, url_override=settings.data_url
         )
-        stock_request = StockBarsRequest(symbol_or_symbols=symbol, timeframe=frame, start=start, end=end)
+        stock_request = StockBarsRequest(symbol_or_symbols=symbol, timeframe=frame, **window)
         result = call(settings, f"stock bars {symbol}", lambda: stock.get_stock_bars(stock_request))
     if not isinstance(result, BarSet):
         raise AlpacaError(f"Alpaca bars {symbol}: unexpected answer {type(result).__name__}")
     rows = result.data.get(symbol, [])
+    if last is not None:
+        rows = sorted(rows, key=lambda bar: bar.timestamp)
     return Bars(
         symbol=symbol,
         timeframe=timeframe,

@@ -29,6 +29,9 @@ class DaemonConfig(BaseModel):
     """Where bars come from in paper mode: files replayed on an accelerated clock, or Alpaca's live stream."""
     symbols: tuple[str, ...] = ()
     """The symbols streamed with feed = alpaca (stocks, or crypto pairs like BTC/USD)."""
+    warmup_bars: int = Field(default=500, ge=0, le=10_000)
+    """With feed = alpaca: the newest bars per symbol loaded from Alpaca's history at every start, to warm the
+    strategy's indicators before the first streamed bar (0: start cold)."""
     timeframe: Literal["1m", "5m", "15m", "1h", "4h", "1d"] = "1m"
     """The bar length of the daemon's base series (feed = alpaca streams one-minute bars: only "1m" there)."""
     replay: tuple[Path, ...] = ()

@@ -171,7 +171,9 @@ class Daemon:
         from trader.live.alpaca_feed import AlpacaFeed
 
         settings = AlpacaSettings.from_env()
-        return AlpacaFeed(settings, config.symbols, Timeframe(config.timeframe), resume)
+        return AlpacaFeed(
+            settings, config.symbols, Timeframe(config.timeframe), resume, warmup_bars=config.warmup_bars
+        )
 
     def _open_gateway(self) -> EmbeddedGateway:
         config = self.config

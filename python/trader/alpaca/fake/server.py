@@ -226,6 +226,7 @@ class FakeAlpacaServer:
         return {
             "APCA_API_KEY_ID": self.key_id,
             "APCA_API_SECRET_KEY": self.secret,
+            "APCA_API_DATA_URL": self.base_url,
             "APCA_API_DATA_STREAM_URL": f"ws://127.0.0.1:{self.port}",
         }
 
