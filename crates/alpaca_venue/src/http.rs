@@ -7,7 +7,8 @@ use serde::Deserialize;
 
 use crate::config::AlpacaConfig;
 
-/// An HTTP answer that is not an error (2xx), or a 404 the caller may read as "no such order".
+/// An HTTP answer that is not an error (2xx), a 404 the caller may read as "no such order", or the 422 by
+/// which Alpaca refuses a client order id it has seen (see [`Answer::is_duplicate_id`]).
 #[derive(Debug)]
 pub struct Answer {
     /// The HTTP status.
@@ -111,7 +112,7 @@ impl Http {
             .body_mut()
             .read_to_string()
             .map_err(transport_error)?;
-        if (200..300).contains(&status) || status == 404 {
+        if (200..300).contains(&status) || status == 404 || says_duplicate_id(status, &body) {
             return Ok(Answer { status, body });
         }
         Err(map_status(status, &body, retry_after))
@@ -134,8 +135,8 @@ pub fn error_message(body: &str) -> String {
         .unwrap_or_else(|_| body.chars().take(200).collect())
 }
 
-/// Maps a non-2xx, non-404 status: 429 rate limited, 5xx server error (both retryable), a 422 duplicate id
-/// (read by the caller), 401/403 key problems and other 4xx as final rejects. Never echoes a key.
+/// Maps a non-2xx, non-404 status (a duplicate id's 422 is an answer, not an error): 429 rate limited, 5xx
+/// server error (both retryable), 401/403 key problems and other 4xx as final rejects. Never echoes a key.
 pub fn map_status(status: u16, body: &str, retry_after: Option<Duration>) -> VenueError {
     let message = error_message(body);
     match status {
@@ -152,9 +153,17 @@ pub fn map_status(status: u16, body: &str, retry_after: Option<Duration>) -> Ven
     }
 }
 
-/// True when a 422 says the client order id is taken.
-pub fn is_duplicate_id(error: &VenueError) -> bool {
-    matches!(error, VenueError::Rejected { reason } if reason.starts_with("HTTP 422") && reason.contains("client_order_id must be unique"))
+/// True when Alpaca's answer refuses a used client order id: a 422 whose message says so (other 422s are
+/// validation rejects).
+fn says_duplicate_id(status: u16, body: &str) -> bool {
+    status == 422 && error_message(body).contains("client_order_id must be unique")
+}
+
+impl Answer {
+    /// Alpaca refused the order because its client order id is taken.
+    pub fn is_duplicate_id(&self) -> bool {
+        self.status == 422
+    }
 }
 
 #[cfg(test)]
@@ -171,13 +180,11 @@ mod tests {
             }
         );
         assert!(map_status(503, "", None).is_retryable());
-        let duplicate = map_status(
-            422,
-            r#"{"code":40010001,"message":"client_order_id must be unique"}"#,
-            None,
-        );
-        assert!(is_duplicate_id(&duplicate));
-        assert!(!duplicate.is_retryable());
+        let duplicate = r#"{"code":40010001,"message":"client_order_id must be unique"}"#;
+        assert!(says_duplicate_id(422, duplicate));
+        let invalid = r#"{"code":40010001,"message":"qty must be > 0"}"#;
+        assert!(!says_duplicate_id(422, invalid));
+        assert!(!map_status(422, invalid, None).is_retryable());
         let forbidden = map_status(403, r#"{"message":"insufficient buying power"}"#, None);
         assert_eq!(
             forbidden,

@@ -20,7 +20,7 @@ use exec_gateway::venue::{Venue, VenueAck, VenueEvent, VenueOrder, VenuePosition
 use serde::de::DeserializeOwned;
 
 use crate::config::AlpacaConfig;
-use crate::http::{Answer, Http, Method, is_duplicate_id};
+use crate::http::{Answer, Http, Method};
 use crate::stream::TradeUpdates;
 use crate::timestamp::{format_rfc3339_micros, parse_rfc3339};
 use crate::wire::{
@@ -468,17 +468,14 @@ impl AlpacaVenue {
 
 impl Venue for AlpacaVenue {
     fn submit(&mut self, intent: &OrderIntent) -> Result<VenueAck, VenueError> {
-        let result = self
+        let answer = self
             .http
-            .send(Method::Post, "/v2/orders", &[], Some(&order_body(intent)));
-        let answer = match result {
-            Err(error) if is_duplicate_id(&error) => {
-                return Err(VenueError::DuplicateClientOrderId(
-                    intent.client_order_id.clone(),
-                ));
-            }
-            other => other?,
-        };
+            .send(Method::Post, "/v2/orders", &[], Some(&order_body(intent)))?;
+        if answer.is_duplicate_id() {
+            return Err(VenueError::DuplicateClientOrderId(
+                intent.client_order_id.clone(),
+            ));
+        }
         if answer.status == 404 {
             return Err(VenueError::Rejected {
                 reason: "HTTP 404 on POST /v2/orders".into(),
@@ -505,17 +502,14 @@ impl Venue for AlpacaVenue {
             return Err(VenueError::Rejected { reason });
         }
         let path = format!("/v2/orders/{}", current.id);
-        let result = self
+        let answer = self
             .http
-            .send(Method::Patch, &path, &[], Some(&replace_body(new)));
-        let answer = match result {
-            Err(error) if is_duplicate_id(&error) => {
-                return Err(VenueError::DuplicateClientOrderId(
-                    new.client_order_id.clone(),
-                ));
-            }
-            other => other?,
-        };
+            .send(Method::Patch, &path, &[], Some(&replace_body(new)))?;
+        if answer.is_duplicate_id() {
+            return Err(VenueError::DuplicateClientOrderId(
+                new.client_order_id.clone(),
+            ));
+        }
         if answer.status == 404 {
             return Err(VenueError::UnknownOrder(old.clone()));
         }
