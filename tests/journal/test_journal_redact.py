@@ -46,7 +46,7 @@ def test_ordinary_names(name: str) -> None:
         ("AAPL sma(20) crossed above sma(50)", "AAPL sma(20) crossed above sma(50)"),
         # An order id ending in "...sk-" plus 16 characters is not a key: the shape starts a word.
         ("risk-stop-BTCUSDT-100", "risk-stop-BTCUSDT-100"),
-        ("cancel risk-stop-BTCUSDT-1000 then sk-ABCDEFGHIJKLMNOPQRST", "cancel risk-stop-BTCUSDT-1000 then ***"),
+        ("stop risk-stop-BTCUSDT-1000, sk-ABCDEFGHIJKLMNOPQRST", "stop risk-stop-BTCUSDT-1000, ***"),
     ],
 )
 def test_secret_shapes_are_masked_in_any_string(text: str, clean: str) -> None:

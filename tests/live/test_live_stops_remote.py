@@ -46,14 +46,19 @@ def gateway(tmp_path: Path, binary: Path, fake: FakeAlpacaServer) -> Iterator[Ga
         process.stop()
 
 
+NEVER = 100 * 365 * 86400  # seconds of market time: longer than the replay
+
+
 def _args(tmp_path: Path, samples_dir: Path, gateway: GatewayProcess) -> list[str]:
     token_file = tmp_path / "gateway.token"
     token_file.write_text(TOKEN + "\n")
     risk = tmp_path / "risk.toml"
     risk.write_text("[stops]\natr_multiple = 2\ntrail_atr_multiple = 2\n")
     config = tmp_path / "daemon.toml"
+    # The stop never trails here: a trail is a cancel then a new stop, and a kill between the two would find
+    # none resting (adoption, not trailing, is what this test is about; trailing has tests of its own).
     config.write_text(
-        f'risk = "{risk}"\nstop_trail_interval = 86400\n'
+        f'risk = "{risk}"\nstop_trail_interval = {NEVER}\n'
         "[breaker]\nmax_drawdown_fraction = 0.9\nmax_consecutive_losses = 1000\nstale_data_seconds = 100000\n"
     )
     return [
