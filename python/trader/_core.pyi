@@ -3,13 +3,15 @@
 import os
 import pathlib
 from collections.abc import Sequence
+from datetime import datetime
 from decimal import Decimal
-from typing import final
+from typing import Any, final
 
 import numpy as np
 from numpy.typing import NDArray
 
 from trader.execution.errors import GatewayError
+from trader.journal.redact import Redactor
 
 _F64 = NDArray[np.float64]
 
@@ -44,6 +46,7 @@ __all__ = [
     "drive_bars",
     "ema",
     "journal_line",
+    "journal_record",
     "macd",
     "mfi",
     "obv",
@@ -54,6 +57,7 @@ __all__ = [
     "stddev",
     "stoch",
     "trange",
+    "utc_instant_text",
     "volume_profile",
     "vwap",
     "wma",
@@ -354,6 +358,13 @@ class GatewayFill:
     def fee_currency(self) -> str: ...
     @property
     def timestamp_ns(self) -> int: ...
+    def fill_fields(
+        self,
+        decimal: type[Decimal],
+        sides: dict[str, Any],
+        quote: str,
+        timestamp: datetime,
+    ) -> dict[str, Any]: ...
 
 @final
 class GatewayOrder:
@@ -546,3 +557,13 @@ def journal_line(
     payload: dict[str, object],
     prev: str,
 ) -> tuple[bytes, str] | None: ...
+def utc_instant_text(instant: datetime) -> str | None: ...
+def journal_record(
+    seq: int,
+    ts: str,
+    kind: str,
+    actor: str | None,
+    payload: dict[str, Any],
+    prev: str,
+    redactor: Redactor,
+) -> tuple[bytes, str, dict[str, Any]] | None: ...

@@ -11,7 +11,7 @@ use exec_gateway::order::Symbol;
 use numpy::PyReadonlyArray1;
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyString, PyTuple};
+use pyo3::types::{PyBytes, PyDict, PyString, PyTuple};
 
 use crate::gateway::SimGateway;
 use crate::gateway_args::float_decimal;
@@ -27,32 +27,70 @@ struct Columns<'a> {
     volume: &'a [f64],
 }
 
-/// The `append` methods of the ledger's curve columns (`array.array`s): a strategy may read the curve as it
-/// runs, so each row goes in at its bar.
-struct Curve<'py> {
-    ts: Bound<'py, PyAny>,
-    equity: Bound<'py, PyAny>,
-    gross: Bound<'py, PyAny>,
-    net: Bound<'py, PyAny>,
+/// Rows of the equity curve not yet in the ledger's `EquityCurve` columns (`array.array`s): appended here with
+/// no Python call per bar, and moved into the columns in chunks, at the end, and whenever Python reads the curve
+/// (the curve holds this as its `pending`, so a strategy reading its equity mid-run sees every row so far).
+#[pyclass(module = "trader._core")]
+#[derive(Debug)]
+pub struct CurveRows {
+    ts: Vec<i64>,
+    equity: Vec<f64>,
+    gross: Vec<f64>,
+    net: Vec<f64>,
+    /// The `frombytes` methods of the ts, equity, gross and net columns.
+    columns: [Py<PyAny>; 4],
 }
 
-impl<'py> Curve<'py> {
-    fn of(curve: &Bound<'py, PyAny>) -> PyResult<Self> {
+/// Rows held before they go into the columns anyway: bounds the memory held twice to a few MB.
+const CURVE_CHUNK: usize = 1 << 16;
+
+impl CurveRows {
+    fn of(curve: &Bound<'_, PyAny>) -> PyResult<Self> {
         let py = curve.py();
-        let append = |column: &str| curve.getattr(column)?.getattr(intern!(py, "append"));
+        let columns = curve.call_method0(intern!(py, "columns"))?;
+        let method = |i: usize| -> PyResult<Py<PyAny>> {
+            Ok(columns
+                .get_item(i)?
+                .getattr(intern!(py, "frombytes"))?
+                .unbind())
+        };
         Ok(Self {
-            ts: append("ts")?,
-            equity: append("equity")?,
-            gross: append("gross_exposure")?,
-            net: append("net_exposure")?,
+            ts: Vec::new(),
+            equity: Vec::new(),
+            gross: Vec::new(),
+            net: Vec::new(),
+            columns: [method(0)?, method(1)?, method(2)?, method(3)?],
         })
     }
 
-    fn push(&self, ts: i64, equity: f64, gross: f64, net: f64) -> PyResult<()> {
-        self.ts.call1((ts,))?;
-        self.equity.call1((equity,))?;
-        self.gross.call1((gross,))?;
-        self.net.call1((net,))?;
+    fn push(&mut self, ts: i64, equity: f64, gross: f64, net: f64) {
+        self.ts.push(ts);
+        self.equity.push(equity);
+        self.gross.push(gross);
+        self.net.push(net);
+    }
+}
+
+#[pymethods]
+impl CurveRows {
+    /// Appends the rows held to the curve's columns (native-endian, as `array.frombytes` reads them).
+    fn drain(&mut self, py: Python<'_>) -> PyResult<()> {
+        if self.ts.is_empty() {
+            return Ok(());
+        }
+        let ts: Vec<u8> = self.ts.iter().flat_map(|v| v.to_ne_bytes()).collect();
+        self.columns[0].call1(py, (PyBytes::new(py, &ts),))?;
+        for (column, values) in self.columns[1..]
+            .iter()
+            .zip([&self.equity, &self.gross, &self.net])
+        {
+            let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_ne_bytes()).collect();
+            column.call1(py, (PyBytes::new(py, &bytes),))?;
+        }
+        self.ts.clear();
+        self.equity.clear();
+        self.gross.clear();
+        self.net.clear();
         Ok(())
     }
 }
@@ -66,7 +104,7 @@ impl<'py> Curve<'py> {
 /// and finite or a stamp not after the last marked one goes to `hooks.bad_mark(ts, close, last)`, which raises) and a curve row recorded; `hooks.seen[symbol]`
 /// becomes the index; `hooks.decide(hooks.bar_type(symbol, ts, o, h, l, c, v, index))`; every
 /// `progress_every` bars `hooks.progress(done, total)` when it is not None. Curve rows go to `hooks.curve`
-/// (an `EquityCurve`) as they are marked; `last_marked` is its last stamp, if any.
+/// (an `EquityCurve`) through `CurveRows`, its `pending` while the loop runs; `last_marked` is its last stamp.
 #[pyfunction]
 #[pyo3(signature = (gateway, symbol, ts, open, high, low, close, volume, *, trade_from, cash, held, last_marked, hooks, progress_every))]
 #[allow(clippy::too_many_arguments)]
@@ -110,9 +148,26 @@ pub fn drive_bars<'py>(
         ));
     }
     let state = (trade_from, cash, held, last_marked);
-    run(py, gateway, symbol, &columns, state, hooks, progress_every)
+    let curve = hooks.getattr(intern!(py, "curve"))?;
+    let rows = Bound::new(py, CurveRows::of(&curve)?)?;
+    curve.setattr(intern!(py, "pending"), &rows)?;
+    let ran = run(
+        py,
+        gateway,
+        symbol,
+        &columns,
+        state,
+        hooks,
+        &rows,
+        progress_every,
+    );
+    // Whatever happened, every row marked goes into the columns and the curve stands alone again.
+    let drained = rows.borrow_mut().drain(py);
+    curve.setattr(intern!(py, "pending"), py.None())?;
+    ran.and(drained)
 }
 
+#[allow(clippy::too_many_arguments)] // the loop's inputs, each used once per bar
 fn run<'py>(
     py: Python<'py>,
     gateway: &Bound<'py, SimGateway>,
@@ -120,6 +175,7 @@ fn run<'py>(
     bars: &Columns<'_>,
     (trade_from, mut cash, mut held, mut last_marked): (i64, f64, f64, Option<i64>),
     hooks: &Bound<'py, PyAny>,
+    rows: &Bound<'py, CurveRows>,
     progress_every: usize,
 ) -> PyResult<()> {
     let venue_symbol =
@@ -136,7 +192,6 @@ fn run<'py>(
         .getattr("InvalidOrderError")?;
     let now_ts = intern!(py, "now_ts");
     let n = bars.ts.len();
-    let curve = Curve::of(&hooks.getattr(intern!(py, "curve"))?)?;
     for i in 0..n {
         let (ts, o, h, l, c, v) = (
             bars.ts[i],
@@ -146,7 +201,9 @@ fn run<'py>(
             bars.close[i],
             bars.volume[i],
         );
-        broker.setattr(now_ts, ts)?;
+        // One Python int each for the stamp and the index: the broker, the seen table and the Bar share them.
+        let stamp = ts.into_pyobject(py)?;
+        broker.setattr(now_ts, &stamp)?;
         let matched = venue_bar(py, &venue_symbol, ts, [o, h, l, c], v)
             .and_then(|bar| gateway.borrow_mut().feed_bar(py, &bar));
         let events = match matched {
@@ -180,11 +237,17 @@ fn run<'py>(
                 net += value;
                 gross += value.abs();
             }
-            curve.push(ts, cash + net, gross, net)?;
+            let mut held_rows = rows.borrow_mut();
+            held_rows.push(ts, cash + net, gross, net);
+            if held_rows.ts.len() >= CURVE_CHUNK {
+                held_rows.drain(py)?;
+            }
+            drop(held_rows); // the strategy may read the curve below: it drains through this object
             last_marked = Some(ts);
         }
-        seen.set_item(symbol, i)?;
-        let fields = (symbol, ts, o, h, l, c, v, i);
+        let index = i.into_pyobject(py)?;
+        seen.set_item(symbol, &index)?;
+        let fields = (symbol, stamp, o, h, l, c, v, index);
         decide.call1((bar_type.call1(fields)?,))?;
         if progress_every != 0 && (i + 1) % progress_every == 0 && !progress.is_none() {
             progress.call1(PyTuple::new(py, [i + 1, n])?)?;

@@ -4,7 +4,10 @@ use exec_gateway::order::{
     ClientOrderId, Fee, Fill, Order, OrderEvent, OrderKind, Side, Symbol, TrailingOffset,
 };
 use exec_gateway::venue::VenueEvent;
+use pyo3::exceptions::PyKeyError;
+use pyo3::intern;
 use pyo3::prelude::*;
+use pyo3::types::PyDict;
 
 /// One execution, money as exact decimal text.
 #[pyclass(name = "GatewayFill", module = "trader._core", frozen)]
@@ -87,6 +90,55 @@ impl GatewayFill {
     #[getter]
     fn timestamp_ns(&self) -> u64 {
         self.fill.timestamp_ns
+    }
+
+    /// The fields of the domain `Fill` in one call (the engine books one per order): `fill_id`, `order_id` (the
+    /// venue's id, else the client's), `client_order_id`, `symbol`, `side` (`sides[side text]`), `qty`, `price`
+    /// and `fee` (`decimal(text)` each), `fee_currency` (`quote` for a quote-currency fee, else the base asset:
+    /// the symbol before its `/`) and `timestamp` (given: the caller's datetime of `timestamp_ns`).
+    fn fill_fields<'py>(
+        &self,
+        py: Python<'py>,
+        decimal: &Bound<'py, PyAny>,
+        sides: &Bound<'py, PyDict>,
+        quote: &Bound<'py, PyAny>,
+        timestamp: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let side = self.side.as_str();
+        let side = sides
+            .get_item(side)?
+            .ok_or_else(|| PyKeyError::new_err(side))?;
+        let symbol = self.symbol.as_str();
+        let order_id = self
+            .venue_order_id
+            .as_deref()
+            .filter(|id| !id.is_empty())
+            .unwrap_or(self.client_order_id.as_str());
+        let fields = PyDict::new(py);
+        fields.set_item(intern!(py, "fill_id"), &self.fill.fill_id)?;
+        fields.set_item(intern!(py, "order_id"), order_id)?;
+        fields.set_item(
+            intern!(py, "client_order_id"),
+            self.client_order_id.as_str(),
+        )?;
+        fields.set_item(intern!(py, "symbol"), symbol)?;
+        fields.set_item(intern!(py, "side"), side)?;
+        let qty = decimal.call1((self.fill.quantity.to_string(),))?;
+        fields.set_item(intern!(py, "qty"), qty)?;
+        fields.set_item(
+            intern!(py, "price"),
+            decimal.call1((self.fill.price.to_string(),))?,
+        )?;
+        fields.set_item(intern!(py, "fee"), decimal.call1((self.fee(),))?)?;
+        match self.fill.fee {
+            Fee::Quote(_) => fields.set_item(intern!(py, "fee_currency"), quote)?,
+            Fee::Base(_) => {
+                let base = symbol.split('/').next().unwrap_or(symbol);
+                fields.set_item(intern!(py, "fee_currency"), base)?;
+            }
+        }
+        fields.set_item(intern!(py, "timestamp"), timestamp)?;
+        Ok(fields)
     }
 
     fn __repr__(&self) -> String {

@@ -39,7 +39,7 @@ mod _core {
         volume_profile, vwap, wma,
     };
     #[pymodule_export]
-    use crate::journal_line::journal_line;
+    use crate::journal_line::{journal_line, journal_record, utc_instant_text};
     #[pymodule_export]
     use crate::streaming::{
         Adx, Atr, BBands, Cci, Ema, Macd, Mfi, Obv, Roc, Rsi, Sma, StdDev, Stoch, TRange,

@@ -20,7 +20,8 @@ def book_events(
     to_fill: Callable[[GatewayFill], Fill] = EmbeddedGateway.to_fill,
 ) -> list[Fill]:
     """Journal the venue's events; book fills (made by `to_fill`) and tell the strategy; returns the fills."""
-    journal, stamp = broker.journal, broker.now
+    append, stamp = broker.journal.append, broker.now
+    portfolio, stops = broker.portfolio, broker.stops
     booked: list[Fill] = []
     for event in events:
         fill_view = event.fill
@@ -33,17 +34,19 @@ def book_events(
                 "status": event.status,
                 "detail": event.detail,
             }
-            journal.append(record, payload, ts=stamp)
+            append(record, payload, ts=stamp)
             continue
         fill = to_fill(fill_view)
-        journal.append(JournalKind.FILL, fill, ts=stamp)
-        stop = broker.stops.get(fill.client_order_id)
-        risk_per_unit = None if stop is None else abs(fill.price - stop)
-        risk = broker.risk
-        held = None if stop is None or risk is None else broker.portfolio.position_qty(fill.symbol)
-        broker.portfolio.apply_fill(fill, risk_per_unit=risk_per_unit or None)
-        if risk is not None and stop is not None and held is not None:
-            risk.entered(fill.symbol, fill.side.value, fill.price, stop, held)  # risk's stop protects it
+        append(JournalKind.FILL, fill, ts=stamp)
+        stop = stops.get(fill.client_order_id) if stops else None
+        if stop is None:
+            portfolio.apply_fill(fill)
+        else:
+            risk = broker.risk
+            held = None if risk is None else portfolio.position_qty(fill.symbol)
+            portfolio.apply_fill(fill, risk_per_unit=abs(fill.price - stop) or None)
+            if risk is not None and held is not None:
+                risk.entered(fill.symbol, fill.side.value, fill.price, stop, held)  # risk's stop protects it
         strategy.on_fill(fill)
         booked.append(fill)
     return booked

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, NamedTuple
 
 from trader.engine.higher_timeframes import HigherTimeframes
-from trader.execution.embedded import EmbeddedGateway
+from trader.execution.embedded import EmbeddedGateway, utc_at
 from trader.execution.errors import (
     BreakerOpenError,
     InvalidOrderError,
@@ -18,8 +18,6 @@ from trader.execution.errors import (
 )
 from trader.journal import Journal, JournalKind
 from trader.strategies.errors import StrategyError
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 if TYPE_CHECKING:
     from trader.data import Bars
@@ -87,7 +85,6 @@ class BacktestBroker:
         self.stops: dict[str, Decimal] = {}
         """Risk's initial stop per entry order, so the round trips it opens report R multiples."""
         self.now_ts = 0
-        self._now_at = (0, _EPOCH)
         self.trade_from = -(1 << 63)
         """Orders decided before this stamp (ns) are warm-up: dropped unsent and unjournaled."""
         self.decisions: list[Decision] = []
@@ -152,13 +149,14 @@ class BacktestBroker:
         if self._seen[symbol] < 0:
             raise StrategyError(f"strategy {strategy.strategy_id}: no bar of {symbol} seen yet")
         order_id = strategy.next_order_id(symbol)
-        stamp = self._stamp()
+        stamp = self.now
+        qty_text = format(qty, "f")
         intent = {
             "client_order_id": order_id,
             "strategy": strategy.strategy_id,
             "symbol": symbol,
             "side": side,
-            "qty": format(qty, "f"),
+            "qty": qty_text,
             "order_type": order_type,
             "limit_price": _text(limit_price),
             "stop_price": _text(stop_price),
@@ -175,10 +173,13 @@ class BacktestBroker:
                 self._decide(order_id, symbol, side, qty, order_type, reason, "risk_rejected")
                 return order_id
             qty = verdict.qty
+            qty_text = format(qty, "f")
             if verdict.stop_price is not None:
                 self.stops[order_id] = verdict.stop_price
         status = self._send(strategy, order_id, request, qty, stamp)
-        self._decide(order_id, symbol, side, qty, order_type, reason, status)
+        self.decisions.append(
+            Decision(self.now_ts, order_id, symbol, side, qty_text, order_type, reason, status)
+        )
         return order_id
 
     def _send(
@@ -274,11 +275,6 @@ class BacktestBroker:
 
     @property
     def now(self) -> datetime:
-        """The simulated clock: the current bar's stamp (made a datetime only when something is journaled)."""
-        ts = self.now_ts
-        if ts != self._now_at[0]:  # an order's records share one stamp: build its datetime once
-            self._now_at = (ts, _EPOCH + timedelta(microseconds=ts // 1_000))
-        return self._now_at[1]
-
-    def _stamp(self) -> datetime:
-        return self.now
+        """The simulated clock: the current bar's stamp (made a datetime only when something is journaled;
+        an order's records, and the fills at this bar, share one)."""
+        return utc_at(self.now_ts)

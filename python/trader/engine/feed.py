@@ -55,6 +55,9 @@ def merge(series: Sequence[Bars]) -> Feed:
                 line=int(bars.lines[bad]),
                 field="timestamp",
             )
+    if len(ordered) == 1:  # one strictly increasing series is in event order already: no sort of a million
+        n = len(ordered[0])
+        return Feed(tuple(ordered), np.zeros(n, np.int64), np.arange(n, dtype=np.int64), ordered[0].ts.copy())
     which = np.concatenate([np.full(len(b), k, dtype=np.int64) for k, b in enumerate(ordered)])
     index = np.concatenate([np.arange(len(b), dtype=np.int64) for b in ordered])
     ts = np.concatenate([b.ts for b in ordered])

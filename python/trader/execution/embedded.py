@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, Self
+from typing import TYPE_CHECKING, Any, Literal, Self
 
 from trader._core import GatewayEvent, GatewayFill, GatewayOrder, SimGateway
 from trader.execution.embedded_config import (
@@ -19,9 +19,9 @@ from trader.execution.embedded_config import (
 from trader.execution.errors import GatewayError, InvalidOrderError
 
 if TYPE_CHECKING:
-    from trader.models import Fill, Order, OrderDecision
+    from trader.models import Fill, Order, OrderDecision, Side
 
-__all__ = ["EmbeddedGateway", "OrderTuple", "Submitted"]
+__all__ = ["EmbeddedGateway", "OrderTuple", "Submitted", "utc_at"]
 
 # (client_order_id, symbol, side, quantity[, order_type, limit_price, stop_price, trail_price, trail_percent,
 # time_in_force, strategy]): `submit_order`'s arguments in order (decimals as Decimal, text, int or float);
@@ -39,6 +39,19 @@ def _text(value: Decimal | None) -> str | None:
 def _utc(ts_ns: int) -> datetime:
     # Whole microseconds: datetime holds no nanoseconds, and bar stamps are far coarser than that.
     return _EPOCH + timedelta(microseconds=ts_ns // 1_000)
+
+
+_LAST_AT: tuple[int, datetime] = (-1, _EPOCH)
+
+
+def utc_at(ts_ns: int) -> datetime:
+    """`ts_ns` (ns UTC) as an aware datetime in whole microseconds; the last one is reused, so a bar's
+    journal stamp and its fills' times are one object (built once, and spelled once by the journal)."""
+    global _LAST_AT  # noqa: PLW0603 -- one (ns, datetime) pair, swapped whole
+    last = _LAST_AT
+    if last[0] != ts_ns:
+        last = _LAST_AT = (ts_ns, _utc(ts_ns))
+    return last[1]
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,22 +268,81 @@ class EmbeddedGateway:
         (ids, symbol, positive fixed-point quantity and price, non-negative fee), and validating again
         costs a fifth of a backtest's per-order time. The test of this method validates one against the model.
         """
-        from trader.models import Fill, Side
-
-        currency = _QUOTE_CURRENCY if view.fee_currency == "quote" else view.symbol.split("/")[0]
-        return Fill.model_construct(
-            fill_id=view.fill_id,
-            order_id=view.venue_order_id or view.client_order_id,
-            client_order_id=view.client_order_id,
-            symbol=view.symbol,
-            side=Side(view.side),
-            qty=Decimal(view.quantity),
-            price=Decimal(view.price),
-            fee=Decimal(view.fee),
-            fee_currency=currency,
-            timestamp=_utc(view.timestamp_ns),
+        maker = _FILLS
+        if maker.model is None:
+            maker.load()
+        stamp = utc_at(view.timestamp_ns)
+        if type(view) is GatewayFill:  # one call into the core for every field (Decimals of its exact text)
+            return maker.build(view.fill_fields(Decimal, maker.sides, _QUOTE_CURRENCY, stamp))
+        # Another gateway's view of the same shape (the remote gateway's): field by field.
+        symbol = view.symbol
+        return maker.build(
+            {
+                "fill_id": view.fill_id,
+                "order_id": view.venue_order_id or view.client_order_id,
+                "client_order_id": view.client_order_id,
+                "symbol": symbol,
+                "side": maker.sides[view.side],
+                "qty": Decimal(view.quantity),
+                "price": Decimal(view.price),
+                "fee": Decimal(view.fee),
+                "fee_currency": _QUOTE_CURRENCY if view.fee_currency == "quote" else symbol.split("/")[0],
+                "timestamp": stamp,
+            }
         )
 
 
 def _decimal(text: str | None) -> Decimal | None:
     return None if text is None else Decimal(text)
+
+
+class _FillMaker:
+    """Builds `Fill`s from values the core has checked, as `Fill.model_construct` does but without its
+    per-field loop (a backtest builds one per order); the model is imported on first use."""
+
+    FIELDS = frozenset(
+        [
+            "fill_id",
+            "order_id",
+            "client_order_id",
+            "symbol",
+            "side",
+            "qty",
+            "price",
+            "fee",
+            "fee_currency",
+            "timestamp",
+        ]
+    )
+    """The fields `to_fill` gives: all of `Fill`'s (checked when the model is loaded)."""
+
+    __slots__ = ("model", "sides")
+
+    def __init__(self) -> None:
+        self.model: type[Fill] | None = None
+        self.sides: dict[str, Side] = {}
+
+    def load(self) -> type[Fill]:
+        from trader.models import Fill, Side
+
+        if (
+            Fill.model_fields.keys() != self.FIELDS
+            or Fill.__pydantic_post_init__
+            or Fill.__private_attributes__
+        ):
+            raise TypeError("Fill changed shape: to_fill must give every field (or use model_construct)")
+        self.sides = {side.value: side for side in Side}
+        self.model = Fill
+        return Fill
+
+    def build(self, values: dict[str, Any]) -> Fill:
+        """A `Fill` holding `values` (every field, already valid), as `model_construct(**values)` makes it."""
+        fill = object.__new__(self.model or self.load())
+        object.__setattr__(fill, "__dict__", values)
+        object.__setattr__(fill, "__pydantic_fields_set__", set(self.FIELDS))
+        object.__setattr__(fill, "__pydantic_extra__", None)
+        object.__setattr__(fill, "__pydantic_private__", None)
+        return fill
+
+
+_FILLS = _FillMaker()

@@ -15,6 +15,7 @@ from pathlib import PurePath
 from typing import Any
 from uuid import UUID
 
+from trader._core import utc_instant_text
 from trader.errors import JournalError
 from trader.journal.redact import MASK, Redactor
 
@@ -34,6 +35,7 @@ _C_ENCODE = (
     else c_make_encoder(None, None, encode_basestring, None, ":", ",", True, False, False)
 )
 _INSTANTS: dict[datetime, str] = {}
+_LAST_INSTANT: tuple[datetime | None, str] = (None, "")
 _FIELD_MODELS: dict[type, bool] = {}
 
 
@@ -46,6 +48,20 @@ def dumps(value: Any) -> str:
 
 def format_instant(instant: datetime, where: str = "ts") -> str:
     """ISO-8601 in UTC with microseconds and a `Z`: `2024-03-01T14:30:00.000000Z` (one spelling)."""
+    global _LAST_INSTANT  # noqa: PLW0603 -- one (instant, text) pair, swapped whole
+    last = _LAST_INSTANT
+    if instant is last[0]:  # an order's records share one stamp object
+        return last[1]
+    if instant.tzinfo is UTC and type(instant) is datetime:
+        # Spelled in Rust, faster than a cache lookup (hashing an aware datetime) would be.
+        text = utc_instant_text(instant) or _cached_instant(instant, where)
+    else:
+        text = _cached_instant(instant, where)
+    _LAST_INSTANT = (instant, text)
+    return text
+
+
+def _cached_instant(instant: datetime, where: str) -> str:
     text = _INSTANTS.get(instant)
     if text is not None and instant.tzinfo is not None:
         return text
@@ -76,6 +92,17 @@ def normalize_payload(payload: object, redactor: Redactor) -> dict[str, Any]:
     if not isinstance(payload, Mapping):
         raise JournalError(f"payload: expected a mapping or a pydantic model, got {type(payload).__name__}")
     return _mapping(payload, redactor, "payload")
+
+
+def raw_fields(payload: object) -> dict[str, Any] | None:
+    """The mapping `normalize_payload` would walk, when it is a plain dict (the payload itself, or a model's
+    field dict); None when Python must dump it first. The Rust encoder normalises such a mapping itself."""
+    if type(payload) is dict:
+        return payload
+    if callable(getattr(payload, "model_dump", None)) and _dumps_as_fields(type(payload)):
+        fields = payload.__dict__
+        return fields if type(fields) is dict else None
+    return None
 
 
 def _dumps_as_fields(model: type) -> bool:

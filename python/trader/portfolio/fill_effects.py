@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 from trader.models import Fill, Side
 from trader.portfolio.errors import LedgerError
@@ -13,9 +13,8 @@ from trader.portfolio.exact import EXACT
 _ZERO = Decimal(0)
 
 
-@dataclass(frozen=True, slots=True)
-class FillEffect:
-    """A fill reduced to the numbers the books need.
+class FillEffect(NamedTuple):
+    """A fill reduced to the numbers the books need (a tuple: immutable, and cheap to build once per fill).
 
     A fee is paid either in the quote currency (out of cash) or, for a crypto pair, in the base asset:
     Alpaca takes the fee of a crypto buy from the coins received, so buying 1 BTC with a 0.0025 BTC fee
@@ -38,11 +37,8 @@ class FillEffect:
     """Fee paid out of cash (quote currency)."""
     base_fee: Decimal
     """Fee taken in the base asset, in units of it."""
-
-    @property
-    def fee_value(self) -> Decimal:
-        """The whole fee in the quote currency: cash fee plus the base fee valued at the fill price."""
-        return EXACT.add(self.cash_fee, EXACT.multiply(self.base_fee, self.price))
+    fee_value: Decimal
+    """The whole fee in the quote currency: cash fee plus the base fee valued at the fill price."""
 
 
 def split_symbol(symbol: str, currency: str) -> tuple[str, str]:
@@ -53,11 +49,10 @@ def split_symbol(symbol: str, currency: str) -> tuple[str, str]:
 
 def fill_effect(fill: Fill, currency: str) -> FillEffect:
     """The effect of `fill` on an account keeping its cash in `currency`; refuses fees it cannot book."""
-    where = f"fill {fill.fill_id} ({fill.symbol})"
     base, quote = split_symbol(fill.symbol, currency)
     if quote != currency:
         raise LedgerError(
-            where,
+            f"fill {fill.fill_id} ({fill.symbol})",
             f"the pair is quoted in {quote} but the ledger keeps its cash in {currency}",
             field="symbol",
             value=fill.symbol,
@@ -70,27 +65,29 @@ def fill_effect(fill: Fill, currency: str) -> FillEffect:
         base_fee = fill.fee
         if fill.side is Side.BUY and base_fee >= fill.qty:
             raise LedgerError(
-                where,
+                f"fill {fill.fill_id} ({fill.symbol})",
                 f"a fee in {base} must be less than the {fill.qty:f} bought",
                 field="fee",
                 value=fill.fee,
             )
     else:
         raise LedgerError(
-            where,
+            f"fill {fill.fill_id} ({fill.symbol})",
             f"fee must be in {quote}" + ("" if base == fill.symbol else f" or {base}"),
             field="fee_currency",
             value=fill.fee_currency,
         )
+    price = fill.price
     return FillEffect(
-        fill_id=fill.fill_id,
-        client_order_id=fill.client_order_id,
-        symbol=fill.symbol,
-        timestamp=fill.timestamp,
-        price=fill.price,
-        traded_qty=signed,
-        position_delta=EXACT.subtract(signed, base_fee),
-        cash_flow=EXACT.multiply(-signed, fill.price),
-        cash_fee=cash_fee,
-        base_fee=base_fee,
+        fill.fill_id,
+        fill.client_order_id,
+        fill.symbol,
+        fill.timestamp,
+        price,
+        signed,
+        EXACT.subtract(signed, base_fee),
+        EXACT.multiply(-signed, price),
+        cash_fee,
+        base_fee,
+        EXACT.add(cash_fee, EXACT.multiply(base_fee, price)),
     )

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 from trader.models import AccountSnapshot, Fill, Position
 from trader.portfolio.equity import EquityCurve
@@ -23,8 +23,7 @@ Price = Decimal | float
 """A mark: an exact Decimal, or a float from a columnar bar array (read as its shortest decimal text)."""
 
 
-@dataclass(frozen=True, slots=True)
-class FillOutcome:
+class FillOutcome(NamedTuple):
     """What booking one fill did: the position change, its fee and the round trips it closed."""
 
     effect: FillEffect
@@ -68,36 +67,39 @@ class Portfolio:
 
         A fill id seen before is refused: booking it twice would double the position.
         """
-        if fill.fill_id in self._fill_ids:
-            raise LedgerError(f"fill {fill.fill_id} ({fill.symbol})", "already booked", field="fill_id")
-        if self._effects and fill.timestamp < self._effects[-1].timestamp:
-            last = self._effects[-1].timestamp.isoformat()
+        fill_id, effects = fill.fill_id, self._effects
+        if fill_id in self._fill_ids:
+            raise LedgerError(f"fill {fill_id} ({fill.symbol})", "already booked", field="fill_id")
+        if effects and fill.timestamp < effects[-1].timestamp:
+            last = effects[-1].timestamp.isoformat()
             raise LedgerError(
-                f"fill {fill.fill_id} ({fill.symbol})",
+                f"fill {fill_id} ({fill.symbol})",
                 f"fills must arrive in time order (the last was at {last})",
                 field="timestamp",
                 value=fill.timestamp.isoformat(),
             )
         effect = fill_effect(fill, self.currency)
         trades = self.trades.apply(effect, risk_per_unit)
-        position = self._open.get(effect.symbol)
+        symbol, opened = effect.symbol, self._open
+        position = opened.get(symbol)
         if position is None:
-            position = self._open[effect.symbol] = OpenPosition(effect.symbol)
+            position = opened[symbol] = OpenPosition(symbol)
         change = position.apply(effect.position_delta, effect.price)
-        if position.qty == 0:
-            del self._open[effect.symbol]
-        self.cash = EXACT.subtract(EXACT.add(self.cash, effect.cash_flow), effect.cash_fee)
-        self.fees = EXACT.add(self.fees, effect.fee_value)
-        self.realised_pnl = EXACT.add(self.realised_pnl, change.realised_pnl)
-        self._marks[effect.symbol] = effect.price
-        self._cash_float = float(self.cash)
-        if position.qty:
-            self._held[effect.symbol] = float(position.qty)
+        held = position.qty
+        add = EXACT.add
+        self.cash = cash = EXACT.subtract(add(self.cash, effect.cash_flow), effect.cash_fee)
+        self.fees = add(self.fees, effect.fee_value)
+        self.realised_pnl = add(self.realised_pnl, change.realised_pnl)
+        self._marks[symbol] = effect.price
+        self._cash_float = float(cash)
+        if held:
+            self._held[symbol] = float(held)
         else:
-            self._held.pop(effect.symbol, None)
-        self._effects.append(effect)
-        self._fill_ids.add(fill.fill_id)
-        return FillOutcome(effect, change, position.qty, trades)
+            del opened[symbol]
+            self._held.pop(symbol, None)
+        effects.append(effect)
+        self._fill_ids.add(fill_id)
+        return FillOutcome(effect, change, held, trades)
 
     # -- marking (the per-bar path) -----------------------------------------------------------------
 

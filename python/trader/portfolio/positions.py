@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from trader.portfolio.exact import EXACT, WIDE, pro_rata, round9
 
 _ZERO = Decimal(0)
 
 
-@dataclass(frozen=True, slots=True)
-class PositionChange:
+class PositionChange(NamedTuple):
     """How one fill moved a position: the part it closed (with realised P&L) and the part it opened."""
 
     closed_qty: Decimal

@@ -133,13 +133,16 @@ class TradeBook:
             raise LedgerError(where, "must be > 0", field="risk_per_unit", value=risk_per_unit)
         delta = effect.position_delta
         size = abs(delta)
-        lots = self._lots.setdefault(effect.symbol, deque())
+        lots = self._lots.get(effect.symbol)
+        if lots is None:
+            lots = self._lots[effect.symbol] = deque()
         buying = delta > 0
         fee = effect.fee_value
         if not lots or self._long[effect.symbol] == buying:
             self._open(effect, size, fee, risk_per_unit, long=buying)
             return []
-        held = sum((lot.qty for lot in lots), _ZERO)
+        # `sum` of one lot without a generator (the usual case): the same start + qty.
+        held = _ZERO + lots[0].qty if len(lots) == 1 else sum((lot.qty for lot in lots), _ZERO)
         closing = min(size, held)
         exit_fee = fee if closing == size else pro_rata(fee, closing, size)
         trades = self._close(effect, lots, closing, exit_fee)
