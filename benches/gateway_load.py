@@ -7,9 +7,12 @@ The proof is the Rust client (`gateway-load`, crates/gateway_load) in an OPEN lo
 fixed schedule at the target rate whatever the responses do, and each latency runs from the order's scheduled
 send time, so queueing (in the server or the client) cannot hide (no coordinated omission). A closed loop with
 the same client finds the maximum throughput. The floor under every number is the disk's fdatasync latency,
-measured first in the same run on the same filesystem. The Python grpcio clients (processes x threads, closed
-loop) are printed beside: they share the 2 cores with the server, and with 48 requests in flight their latency
-is concurrency / throughput (Little's law): what a Python strategy node sees, not the server's latency.
+measured first in the same run on the same filesystem (into preallocated space, as the journal writes, and
+appending). Beside each client-side number the gateway's own submit latency (decoded request to answer) and
+group-commit round time come from its /metrics histograms. docs/gateway.md explains where the time goes.
+The Python grpcio clients (processes x threads, closed loop) are printed beside: they share the 2 cores with
+the server, and with 48 requests in flight their latency is concurrency / throughput (Little's law): what a
+Python strategy node sees, not the server's latency.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import statistics
 import subprocess
 import tempfile
 import time
+import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -51,10 +55,17 @@ THREADS = 16
 ORDERS_PER_THREAD = 250
 
 
-def _fsync_floor(directory: Path) -> tuple[float, float, float]:
-    """p50/p99/p99.9 ms of a 200-byte append + fdatasync on the journal's filesystem: no commit is faster."""
+def _fsync_floor(directory: Path, *, preallocated: bool) -> tuple[float, float, float]:
+    """p50/p99/p99.9 ms of a 200-byte write + fdatasync on the journal's filesystem: no commit is faster.
+
+    Appending grows the file, so each sync also commits file system metadata; the gateway's journal instead
+    overwrites space it zero-filled and synced ahead of time (`preallocated`), which syncs data only."""
     samples = []
-    fd = os.open(directory / "fsync-probe", os.O_CREAT | os.O_WRONLY | os.O_APPEND)
+    fd = os.open(directory / "fsync-probe", os.O_CREAT | os.O_RDWR | os.O_TRUNC)
+    if preallocated:
+        os.write(fd, bytes(FSYNC_SAMPLES * 200))
+        os.fsync(fd)
+        os.lseek(fd, 0, os.SEEK_SET)
     try:
         for _ in range(FSYNC_SAMPLES):
             os.write(fd, b"x" * 200)
@@ -81,8 +92,33 @@ def _gateway(binary: Path, sync: str) -> Iterator[GatewayProcess]:
             process.stop()
 
 
+def _histogram_quantiles(metrics: str, name: str) -> dict[str, float]:
+    """p50/p99/p99.9 in ms of a Prometheus histogram: the upper bound of the bucket each quantile falls in."""
+    buckets: list[tuple[float, float]] = []
+    for line in metrics.splitlines():
+        if line.startswith(f'{name}_bucket{{le="'):
+            le = line.split('"')[1]
+            buckets.append((float("inf") if le == "+Inf" else float(le), float(line.split()[-1])))
+    total = buckets[-1][1] if buckets else 0.0
+    quantiles: dict[str, float] = {}
+    for key, q in (("p50", 0.5), ("p99", 0.99), ("p999", 0.999)):
+        bound = next((b for b, count in buckets if count >= q * total), float("inf")) if total else 0.0
+        quantiles[key] = bound * 1e3
+    return quantiles
+
+
+def _server_metrics(process: GatewayProcess) -> str:
+    request = urllib.request.Request(
+        f"http://{process.http_address}/metrics", headers={"Authorization": f"Bearer {TOKEN}"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        text: str = response.read().decode()
+    return text
+
+
 def _rust_load(gateway: Path, *args: str, sync: str = "fsync") -> dict[str, Any]:
-    """Runs `gateway-load --json` against a fresh gateway (journal fsync'd by default); returns its report."""
+    """Runs `gateway-load --json` against a fresh gateway (journal fsync'd by default); returns its report,
+    with the gateway's own submit latency (its /metrics histogram, warm-up included) under `server`."""
     with _gateway(gateway, sync) as process:
         run = subprocess.run(
             [str(RELEASE / "gateway-load"), "--target", process.grpc_target, "--json", *args],
@@ -91,9 +127,12 @@ def _rust_load(gateway: Path, *args: str, sync: str = "fsync") -> dict[str, Any]
             text=True,
             check=False,
         )
+        metrics = _server_metrics(process)
     if not run.stdout.strip():
         raise SystemExit(f"gateway-load failed (exit {run.returncode}): {run.stderr.strip()}")
     report: dict[str, Any] = json.loads(run.stdout)
+    report["server"] = _histogram_quantiles(metrics, "trader_gateway_submit_seconds")
+    report["server_batch"] = _histogram_quantiles(metrics, "trader_gateway_submit_batch_seconds")
     return report
 
 
@@ -161,6 +200,12 @@ def _print_rust(title: str, report: dict[str, Any]) -> None:
         f"  p99 {ms['p99']:.3f} ms  p99.9 {ms['p999']:.3f} ms  max {ms['max']:.3f} ms"
         f"  ({report['sent']:,} sent, {report['failed']} failed, {report['unanswered']} unanswered)"
     )
+    server, batch = report["server"], report["server_batch"]
+    print(
+        f"      server side (decoded request to answer, bucket bounds): p50 <= {server['p50']:.2f} ms"
+        f"  p99 <= {server['p99']:.2f} ms  p99.9 <= {server['p999']:.2f} ms;"
+        f" one group commit p50 <= {batch['p50']:.2f} ms  p99 <= {batch['p99']:.2f} ms"
+    )
     if report["send_lag"]:
         lag = report["send_lag"]
         print(
@@ -179,14 +224,17 @@ def main() -> None:
     )
     gateway = RELEASE / "trader-gateway"
     with tempfile.TemporaryDirectory() as tmp:
-        floor = _fsync_floor(Path(tmp))
+        floor = _fsync_floor(Path(tmp), preallocated=True)
+        append_floor = _fsync_floor(Path(tmp), preallocated=False)
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(
         f"machine: {os.cpu_count()} cores, load average {load} (other work on the machine slows fsync and us)"
     )
     print(
-        f"fsync floor on this disk (200 B append + fdatasync, {FSYNC_SAMPLES} times): "
-        f"p50 {floor[0]:.3f} ms  p99 {floor[1]:.3f} ms  p99.9 {floor[2]:.3f} ms (a submit commits twice)"
+        f"fsync floor on this disk (200 B write + fdatasync, {FSYNC_SAMPLES} times): into preallocated space"
+        f" (the journal) p50 {floor[0]:.3f} ms  p99 {floor[1]:.3f} ms  p99.9 {floor[2]:.3f} ms; appending"
+        f" p50 {append_floor[0]:.3f} ms  p99 {append_floor[1]:.3f} ms  p99.9 {append_floor[2]:.3f} ms"
+        " (a submit waits for two commits)"
     )
     print(
         f"gateway over gRPC, Rust client (crates/gateway_load), journal fsync,"

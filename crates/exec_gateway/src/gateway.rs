@@ -124,73 +124,6 @@ impl<V: Venue> Gateway<V> {
         self.settle_send(&intent.client_order_id, result)
     }
 
-    /// Submits many orders with one journal sync for all intents and one for all acknowledgements (group commit).
-    /// Each intent gets its own result, in order.
-    pub fn submit_batch(
-        &mut self,
-        intents: Vec<OrderIntent>,
-    ) -> Vec<Result<Submitted, GatewayError>> {
-        let mut results: Vec<Option<Result<Submitted, GatewayError>>> =
-            Vec::with_capacity(intents.len());
-        let mut to_send = Vec::new();
-        let mut admitted_ids = foldhash::HashSet::default();
-        for (index, intent) in intents.iter().enumerate() {
-            // A repeat of an intent admitted earlier in this batch is not on disk yet: answer without resolving.
-            let resolve = !admitted_ids.contains(&intent.client_order_id);
-            let admitted =
-                self.check_repeat(intent, None, resolve)
-                    .and_then(|repeat| match repeat {
-                        Some(repeat) => Ok(Some(repeat)),
-                        None => self
-                            .admit_new(intent, 0)
-                            .and_then(|()| self.write_ahead(intent, None))
-                            .map(|()| None),
-                    });
-            match admitted {
-                Ok(None) => {
-                    to_send.push(index);
-                    admitted_ids.insert(intent.client_order_id.clone());
-                    results.push(None);
-                }
-                other => results.push(Some(other.map(|repeat| repeat.expect("repeat")))),
-            }
-        }
-        if let Err(error) = self.commit() {
-            // Nothing was sent; the queued intents are lost with the failed write, so forget them.
-            let message = error.to_string();
-            for &index in &to_send {
-                self.forget(&intents[index].client_order_id);
-            }
-            return results
-                .into_iter()
-                .map(|r| {
-                    r.unwrap_or_else(|| {
-                        Err(GatewayError::Halted(format!(
-                            "journal commit failed: {message}"
-                        )))
-                    })
-                })
-                .collect();
-        }
-        for &index in &to_send {
-            let intent = &intents[index];
-            let result = self.call_venue(|venue| venue.submit(intent));
-            results[index] = Some(self.settle_send_deferred(&intent.client_order_id, result));
-        }
-        let committed = self.commit();
-        results
-            .into_iter()
-            .map(
-                |r| match (r.expect("every intent has a result"), &committed) {
-                    (result, Ok(_)) => result,
-                    (_, Err(error)) => Err(GatewayError::Halted(format!(
-                        "journal commit failed: {error}"
-                    ))),
-                },
-            )
-            .collect()
-    }
-
     /// Replaces the working order `old` by `new` (a new client order id, same symbol and side). The old order
     /// ends `replaced`; its fills stay on it, and `new` carries its own full quantity.
     pub fn replace(
@@ -469,6 +402,10 @@ impl<V: Venue> Gateway<V> {
         }
     }
 }
+
+#[path = "gateway_batch.rs"]
+mod batch;
+pub use batch::AdmittedBatch;
 
 #[cfg(test)]
 #[path = "gateway_tests.rs"]

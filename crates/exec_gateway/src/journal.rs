@@ -2,14 +2,18 @@
 //!
 //! Record layout: `len: u32 LE | crc32(payload): u32 LE | payload[len]`. At open every record is checked in order.
 //! Only the *last* record may be damaged (a torn write: short header, short payload, or a bad checksum on a record
-//! that ends exactly at the end of the file, or a zero-filled tail); it is truncated away. A damaged record with
-//! valid data after it is corruption and an error naming its offset: nothing is skipped silently.
+//! followed by nothing but zeros); it is truncated away. Zeros after the last record are not damage: an fsync'd
+//! journal keeps zero-filled space ahead of its end (see `journal_space`), cut off again when it closes. A damaged
+//! record with data after it is corruption and an error naming its offset: nothing is skipped silently.
 
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use crate::error::JournalError;
+#[path = "journal_space.rs"]
+mod space;
+use space::Space;
 
 /// Bytes of the record header (length + checksum).
 pub const HEADER_LEN: usize = 8;
@@ -35,7 +39,8 @@ pub const IN_PROCESS_CHUNK: usize = 1 << 20;
 /// What opening found at the end of the file.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct TailRepair {
-    /// Bytes of a torn last record that were truncated away (0 when the file was clean).
+    /// Bytes truncated away after the last intact record because they held a torn record (0 when the file was
+    /// clean, or when all that followed were zeros: unused preallocated space, cut off without being counted).
     pub truncated_bytes: u64,
 }
 
@@ -48,6 +53,14 @@ pub struct Journal {
     pending: Vec<u8>,
     pending_records: usize,
     committed_len: u64,
+    /// Zeroed space ahead of the end, so commits overwrite instead of append (`Fsync` only: without a sync there
+    /// is no metadata commit to avoid).
+    space: Option<Space>,
+    /// Set by a failed write or sync: what is on disk past `committed_len` is unknown (a failed fsync may drop
+    /// dirty pages), and the records queued then were dropped, including ones a caller may hold answers for
+    /// until the next commit (the server's pipelined group commits). So every later commit fails too, until the
+    /// journal is reopened (replay, and reconciliation with the venue).
+    failed: Option<(std::io::ErrorKind, String)>,
 }
 
 impl Journal {
@@ -82,14 +95,16 @@ impl Journal {
         let mut bytes = Vec::new();
         file.read_to_end(&mut bytes).map_err(io("read"))?;
         let (records, valid_len) = scan(path, &bytes)?;
+        let tail = &bytes[valid_len as usize..];
         let repair = TailRepair {
-            truncated_bytes: bytes.len() as u64 - valid_len,
+            truncated_bytes: if is_zero(tail) { 0 } else { tail.len() as u64 },
         };
-        if repair.truncated_bytes > 0 {
+        if !tail.is_empty() {
             file.set_len(valid_len).map_err(io("truncate torn tail"))?;
             file.sync_all().map_err(io("sync after truncation"))?;
         }
         file.seek(SeekFrom::Start(valid_len)).map_err(io("seek"))?;
+        let space = (policy == SyncPolicy::Fsync).then(|| Space::start(&file, valid_len));
         let journal = Journal {
             path: path.to_owned(),
             file,
@@ -97,6 +112,8 @@ impl Journal {
             pending: Vec::new(),
             pending_records: 0,
             committed_len: valid_len,
+            space,
+            failed: None,
         };
         Ok((journal, records, repair))
     }
@@ -130,6 +147,7 @@ impl Journal {
     /// Writes every queued record in one write and, under [`SyncPolicy::Fsync`], one `fdatasync` (group commit).
     /// Returns how many records were committed.
     pub fn commit(&mut self) -> Result<usize, JournalError> {
+        self.check_not_failed()?;
         if self.pending.is_empty()
             || (self.policy == SyncPolicy::InProcess && self.pending.len() < IN_PROCESS_CHUNK)
         {
@@ -140,10 +158,38 @@ impl Journal {
 
     /// Writes whatever is queued, under every policy, and syncs it unless the policy is `OsBuffer`.
     pub fn flush(&mut self) -> Result<usize, JournalError> {
+        self.check_not_failed()?;
         if self.pending.is_empty() {
             return Ok(0);
         }
         self.write_pending()
+    }
+
+    #[cfg(not(test))]
+    fn sync(&self) -> std::io::Result<()> {
+        self.file.sync_data()
+    }
+
+    /// In tests, a sync can be made to fail (an fsync error cannot be provoked on an ordinary file system).
+    #[cfg(test)]
+    fn sync(&self) -> std::io::Result<()> {
+        if tests::FAIL_SYNC.with(std::cell::Cell::get) {
+            return Err(std::io::Error::other("injected fsync failure"));
+        }
+        self.file.sync_data()
+    }
+
+    fn check_not_failed(&mut self) -> Result<(), JournalError> {
+        let Some((kind, why)) = &self.failed else {
+            return Ok(());
+        };
+        self.pending.clear();
+        self.pending_records = 0;
+        Err(JournalError::Io {
+            path: self.path.clone(),
+            action: "commit after an earlier write or fsync failed (reopen the journal)",
+            source: std::io::Error::new(*kind, why.clone()),
+        })
     }
 
     fn write_pending(&mut self) -> Result<usize, JournalError> {
@@ -155,15 +201,29 @@ impl Journal {
                 source,
             }
         };
+        if let Some(space) = &self.space {
+            space.claim(self.committed_len + self.pending.len() as u64);
+        }
         let written = self.file.write_all(&self.pending).map_err(io("write"));
         let durable = written.and_then(|()| match self.policy {
             SyncPolicy::OsBuffer => Ok(()),
-            SyncPolicy::Fsync | SyncPolicy::InProcess => self.file.sync_data().map_err(io("fsync")),
+            SyncPolicy::Fsync | SyncPolicy::InProcess => self.sync().map_err(io("fsync")),
         });
         if let Err(error) = durable {
+            if let JournalError::Io { source, .. } = &error {
+                self.failed = Some((source.kind(), source.to_string()));
+            }
             // Cut a partial or unsynced write back off and drop the records: the caller learns they are not
             // durable and must not act on them, and a later commit cannot write them twice.
-            let _ = self.file.set_len(self.committed_len);
+            let (file, len) = (&self.file, self.committed_len);
+            match &self.space {
+                Some(space) => space.truncate(len, || {
+                    let _ = file.set_len(len);
+                }),
+                None => {
+                    let _ = file.set_len(len);
+                }
+            }
             let _ = self.file.seek(SeekFrom::Start(self.committed_len));
             self.pending.clear();
             self.pending_records = 0;
@@ -198,6 +258,17 @@ impl Journal {
     /// The file path.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+}
+
+impl Drop for Journal {
+    /// Cuts the preallocated zeros off, so a closed journal is exactly its records (uncommitted ones are dropped,
+    /// as a crash would drop them).
+    fn drop(&mut self) {
+        if let Some(mut space) = self.space.take() {
+            space.stop();
+            let _ = self.file.set_len(self.committed_len);
+        }
     }
 }
 
@@ -238,8 +309,8 @@ fn scan(path: &Path, bytes: &[u8]) -> Result<(Vec<Vec<u8>>, u64), JournalError> 
         let len = u32::from_le_bytes(rest[0..4].try_into().expect("4 bytes")) as usize;
         let crc = u32::from_le_bytes(rest[4..8].try_into().expect("4 bytes"));
         if len == 0 || len > MAX_RECORD_LEN {
-            // A zero-filled tail is what some filesystems leave after a crash mid-append.
-            if rest.iter().all(|&b| b == 0) {
+            // Zeros: preallocated space, or what some filesystems leave after a crash mid-append.
+            if is_zero(rest) {
                 break;
             }
             return Err(corrupt(offset, format!("invalid record length {len}")));
@@ -249,8 +320,8 @@ fn scan(path: &Path, bytes: &[u8]) -> Result<(Vec<Vec<u8>>, u64), JournalError> 
         }
         let payload = &rest[HEADER_LEN..HEADER_LEN + len];
         if crc32fast::hash(payload) != crc {
-            if rest.len() == HEADER_LEN + len {
-                break; // the last record, partly written: torn
+            if is_zero(&rest[HEADER_LEN + len..]) {
+                break; // the last record, partly written (into preallocated zeros or at the end): torn
             }
             return Err(corrupt(
                 offset,
@@ -261,6 +332,10 @@ fn scan(path: &Path, bytes: &[u8]) -> Result<(Vec<Vec<u8>>, u64), JournalError> 
         offset += HEADER_LEN + len;
     }
     Ok((records, offset as u64))
+}
+
+fn is_zero(bytes: &[u8]) -> bool {
+    bytes.iter().all(|&b| b == 0)
 }
 
 #[cfg(test)]

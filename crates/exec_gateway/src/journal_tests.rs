@@ -1,6 +1,43 @@
-//! Tests of the journal: replay, group commit, torn tails at every byte, and mid-file corruption.
+//! Tests of the journal: replay, group commit, torn tails at every byte (also inside preallocated zeros),
+//! mid-file corruption, and the zeroed space kept ahead of an fsync'd journal's end.
 
 use super::*;
+
+thread_local! {
+    /// Makes this thread's journal syncs fail (see `Journal::sync`).
+    pub(super) static FAIL_SYNC: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+#[test]
+fn after_a_failed_sync_every_commit_fails_until_reopened() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("j.log");
+    let (mut journal, _, _) = Journal::open(&path, SyncPolicy::Fsync).unwrap();
+    journal.append_batch([b"durable".as_slice()]).unwrap();
+    journal.append(b"lost with the failed sync").unwrap();
+    FAIL_SYNC.with(|fail| fail.set(true));
+    let err = journal.commit().unwrap_err();
+    FAIL_SYNC.with(|fail| fail.set(false));
+    assert!(
+        err.to_string().contains("fsync: injected fsync failure"),
+        "{err}"
+    );
+    // A record queued after the failure is not committed either, and neither is "nothing": a caller holding
+    // answers for records the failed sync dropped must not take a later empty commit for their durability.
+    journal.append(b"after the failure").unwrap();
+    let err = journal.commit().unwrap_err();
+    assert!(
+        err.to_string().contains("earlier write or fsync failed"),
+        "{err}"
+    );
+    assert!(journal.commit().is_err());
+    assert!(journal.flush().is_err());
+    assert_eq!(journal.pending_records(), 0);
+    drop(journal);
+    let (mut journal, replayed, _) = Journal::open(&path, SyncPolicy::Fsync).unwrap();
+    assert_eq!(replayed, vec![b"durable".to_vec()]);
+    assert_eq!(journal.append_batch([b"again".as_slice()]).unwrap(), 1);
+}
 
 fn payloads() -> Vec<Vec<u8>> {
     vec![
@@ -57,9 +94,13 @@ fn group_commit_writes_many_records_at_once() {
     );
     assert_eq!(journal.commit().unwrap(), 100);
     assert_eq!(journal.commit().unwrap(), 0);
+    assert_eq!(journal.committed_len(), 100 * (HEADER_LEN as u64 + 4));
+    assert_eq!(read_records(&path).unwrap().len(), 100);
+    drop(journal);
     assert_eq!(
         std::fs::metadata(&path).unwrap().len(),
-        100 * (HEADER_LEN as u64 + 4)
+        100 * (HEADER_LEN as u64 + 4),
+        "a closed journal is exactly its records"
     );
 }
 
@@ -108,7 +149,7 @@ fn a_bad_checksum_on_the_last_record_is_a_torn_tail() {
 }
 
 #[test]
-fn a_zero_filled_tail_is_a_torn_tail() {
+fn a_zero_filled_tail_is_unused_space_and_is_cut_off() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("j.log");
     write_all(&path, &payloads());
@@ -116,10 +157,76 @@ fn a_zero_filled_tail_is_a_torn_tail() {
     let clean_len = bytes.len();
     bytes.extend_from_slice(&[0u8; 4096]);
     std::fs::write(&path, &bytes).unwrap();
-    let (_, replayed, repair) = Journal::open(&path, SyncPolicy::Fsync).unwrap();
+    let (_, replayed, repair) = Journal::open(&path, SyncPolicy::OsBuffer).unwrap();
     assert_eq!(replayed, payloads());
-    assert_eq!(repair.truncated_bytes, 4096);
+    assert_eq!(repair.truncated_bytes, 0, "zeros are not a torn record");
     assert_eq!(std::fs::metadata(&path).unwrap().len(), clean_len as u64);
+}
+
+#[test]
+fn a_record_torn_inside_preallocated_zeros_is_a_torn_tail_at_every_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("j.log");
+    let records = payloads();
+    write_all(&path, &records);
+    let full = std::fs::read(&path).unwrap();
+    let last_start = full.len() - HEADER_LEN - records.last().unwrap().len();
+    for cut in last_start + 1..full.len() {
+        // A crash mid-write into zeroed space: the record's first `cut` bytes landed, zeros after them.
+        let mut bytes = full[..cut].to_vec();
+        bytes.resize(full.len() + 8192, 0);
+        std::fs::write(&path, &bytes).unwrap();
+        let (_, replayed, repair) = Journal::open(&path, SyncPolicy::Fsync).unwrap();
+        assert_eq!(replayed, records[..records.len() - 1], "cut at {cut}");
+        assert_eq!(
+            repair.truncated_bytes,
+            (bytes.len() - last_start) as u64,
+            "cut at {cut}"
+        );
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), last_start as u64);
+    }
+    // Damage followed by a record is still corruption, zeros or not.
+    let mut bytes = full.clone();
+    bytes[last_start - 1] ^= 0xFF; // the third record's last payload byte
+    bytes.resize(full.len() + 8192, 0);
+    std::fs::write(&path, &bytes).unwrap();
+    let err = Journal::open(&path, SyncPolicy::Fsync).unwrap_err();
+    assert!(matches!(err, JournalError::Corrupt { .. }), "{err}");
+}
+
+#[test]
+fn an_fsync_journal_keeps_zeroed_space_ahead_and_cuts_it_off_when_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("j.log");
+    let (mut journal, _, _) = Journal::open(&path, SyncPolicy::Fsync).unwrap();
+    let record = vec![5u8; 1000];
+    let mut committed = 0;
+    // Enough records to need several extensions; the extender runs beside the commits.
+    for _ in 0..400 {
+        committed += journal.append_batch([record.as_slice()]).unwrap();
+    }
+    assert_eq!(committed, 400);
+    let expected_len = 400 * (HEADER_LEN as u64 + 1000);
+    assert_eq!(journal.committed_len(), expected_len);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::fs::metadata(&path).unwrap().len() <= expected_len {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no zeroed space appeared ahead of the records"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let bytes = std::fs::read(&path).unwrap();
+    assert!(
+        bytes[expected_len as usize..].iter().all(|&b| b == 0),
+        "only zeros after the records"
+    );
+    assert_eq!(read_records(&path).unwrap().len(), 400);
+    drop(journal);
+    assert_eq!(std::fs::metadata(&path).unwrap().len(), expected_len);
+    let (_, replayed, repair) = Journal::open(&path, SyncPolicy::Fsync).unwrap();
+    assert_eq!(replayed.len(), 400);
+    assert_eq!(repair, TailRepair::default());
 }
 
 #[test]
@@ -250,8 +357,8 @@ fn records_encoded_in_place_are_framed_like_appended_ones() {
         "the empty one was dropped"
     );
     let framed: Vec<u8> = payloads().iter().flat_map(|p| encode_record(p)).collect();
-    assert_eq!(std::fs::read(&path).unwrap(), framed);
     drop(journal);
+    assert_eq!(std::fs::read(&path).unwrap(), framed);
     assert_eq!(
         Journal::open(&path, SyncPolicy::Fsync).unwrap().1,
         payloads()

@@ -12,6 +12,7 @@ pub mod open_loop;
 pub mod report;
 pub mod schedule;
 pub mod stats;
+pub mod timer;
 
 use std::time::Duration;
 
@@ -26,34 +27,42 @@ const GRACE: Duration = Duration::from_secs(10);
 
 /// Connects, runs the warm-up (unmeasured) and then the measured load described by `options`.
 pub fn run(options: &Options, token: &str) -> Result<Report, LoadError> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(options.threads)
-        .enable_all()
-        .build()
-        .map_err(LoadError::Runtime)?;
+    // One thread (the default) runs everything, pacer included: no cross-thread hand-offs per order, and the
+    // client takes as little as it can of the cores it shares with the gateway.
+    let runtime = if options.threads == 1 {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(options.threads)
+            .enable_all()
+            .build()
+    }
+    .map_err(LoadError::Runtime)?;
     let clients = runtime.block_on(Clients::connect(
         &options.target,
         token,
         options.connections,
     ))?;
-    let load = |duration: Duration, prefix: &str| -> Measured {
-        match options.mode {
+    let load = |duration: Duration, prefix: &str| -> Result<Measured, LoadError> {
+        Ok(match options.mode {
             Mode::Open => open_loop::run(
                 &runtime,
                 &clients,
                 Schedule::new(options.rate, duration),
                 prefix,
                 GRACE,
-            ),
+            )?,
             Mode::Closed => {
                 closed_loop::run(&runtime, &clients, options.concurrency, duration, prefix)
             }
-        }
+        })
     };
     if !options.warmup.is_zero() {
-        load(options.warmup, &format!("{}-warm", options.prefix));
+        load(options.warmup, &format!("{}-warm", options.prefix))?;
     }
-    let mut measured = load(options.duration, &options.prefix);
+    let mut measured = load(options.duration, &options.prefix)?;
     measured.first_error = clients.first_error();
     Ok(Report::new(options, measured))
 }

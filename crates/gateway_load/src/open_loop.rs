@@ -1,7 +1,7 @@
 //! Open loop: orders issued on a fixed schedule whatever the responses do, latency counted from the scheduled time.
 //!
-//! The pacer is a plain thread (the caller's) that sleeps until the next order is due and hands every due order to
-//! the runtime as its own task, so a slow response never delays the next send. Each task's latency runs from its
+//! The pacer is a task on the client's runtime that sleeps (on a timerfd, microsecond resolution) until the next
+//! order is due and spawns every due order as its own task, so a slow response never delays the next send. Each task's latency runs from its
 //! scheduled send time, not from when it was actually sent: a stalled server (or client) shows up as latency
 //! instead of silently lowering the offered load (no coordinated omission).
 
@@ -13,8 +13,10 @@ use tokio::runtime::Runtime;
 use tokio::sync::Notify;
 
 use crate::client::{Clients, Outcome};
+use crate::error::LoadError;
 use crate::report::Measured;
 use crate::schedule::Schedule;
+use crate::timer::Timer;
 
 /// A slot of a request not answered yet.
 const UNANSWERED: u64 = u64::MAX;
@@ -51,7 +53,7 @@ pub fn run(
     schedule: Schedule,
     prefix: &str,
     grace: Duration,
-) -> Measured {
+) -> Result<Measured, LoadError> {
     let count = schedule.count();
     let slots = Arc::new(Slots {
         slots: (0..count).map(|_| AtomicU64::new(UNANSWERED)).collect(),
@@ -63,37 +65,42 @@ pub fn run(
     // Shared, so a request costs a reference count, not a copy of the connection list.
     let clients = Arc::new(clients.clone());
     let mut send_lags = Vec::with_capacity(count as usize);
-    let start = Instant::now();
-    let mut next = 0;
-    while next < count {
-        let due = schedule.due_by(start.elapsed());
-        while next < due {
-            let scheduled = start + schedule.due(next);
-            send_lags.push(scheduled.elapsed().as_nanos() as u64);
-            let (clients, prefix, slots, index) = (
-                Arc::clone(&clients),
-                Arc::clone(&prefix),
-                Arc::clone(&slots),
-                next,
-            );
-            runtime.spawn(async move {
-                let outcome = clients.submit(&prefix, index).await;
-                slots.record(index, start, scheduled, outcome);
-            });
-            next += 1;
+    let paced = runtime.block_on(async {
+        // The pacer runs on the runtime's own thread: spawning a due order is a local queue push, no wake-up.
+        let timer = Timer::new()?;
+        let start = Instant::now();
+        let mut next = 0;
+        while next < count {
+            let due = schedule.due_by(start.elapsed());
+            while next < due {
+                let scheduled = start + schedule.due(next);
+                send_lags.push(scheduled.elapsed().as_nanos() as u64);
+                let (clients, prefix, slots, index) = (
+                    Arc::clone(&clients),
+                    Arc::clone(&prefix),
+                    Arc::clone(&slots),
+                    next,
+                );
+                tokio::spawn(async move {
+                    let outcome = clients.submit(&prefix, index).await;
+                    slots.record(index, start, scheduled, outcome);
+                });
+                next += 1;
+            }
+            if next < count {
+                // The wake-up's overshoot is measured (send lag) and counted in the latency.
+                timer
+                    .sleep(schedule.due(next).saturating_sub(start.elapsed()))
+                    .await?;
+            }
         }
-        if next < count {
-            // thread::sleep wakes within tens of microseconds; the overshoot is measured (send lag) and counted.
-            std::thread::sleep(schedule.due(next).saturating_sub(start.elapsed()));
+        if count > 0 && slots.answered.load(Ordering::Acquire) < count {
+            let _ = tokio::time::timeout(grace, slots.all_answered.notified()).await;
         }
-    }
-    let waiter = Arc::clone(&slots);
-    runtime.block_on(async move {
-        if count > 0 && waiter.answered.load(Ordering::Acquire) < count {
-            let _ = tokio::time::timeout(grace, waiter.all_answered.notified()).await;
-        }
+        Ok::<(), std::io::Error>(())
     });
-    collect(&slots, send_lags)
+    paced.map_err(LoadError::Runtime)?;
+    Ok(collect(&slots, send_lags))
 }
 
 fn collect(slots: &Slots, send_lags: Vec<u64>) -> Measured {

@@ -1,11 +1,15 @@
 //! The gateway worker: one thread owns the `Gateway` and serves commands from an mpsc queue in arrival order.
 //!
-//! Submits that queue up together are handed to `Gateway::submit_batch`, so they share one journal fsync (group
-//! commit). After each batch the journal tail is read into the event log, which feeds StreamEvents.
+//! Submits that queue up together share journal fsyncs (group commit), and the commits are pipelined: one fsync
+//! makes both the intents of the new group and the acknowledgements of the group before it durable, so under
+//! steady load there is one fsync per group, not two. A group's answers go out only after the commit that holds
+//! its acknowledgements (an acknowledged order is on disk before its answer), and an intent is on disk before the
+//! venue sees it. After each round the journal tail is read into the event log, which feeds StreamEvents.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::thread::JoinHandle;
+use std::time::Instant;
 
 use alpaca_venue::AlpacaVenue;
 use exec_gateway::breaker::BreakerState;
@@ -210,21 +214,79 @@ struct Worker {
     switch_file: PathBuf,
 }
 
+/// Answers computed but not yet sendable: their acknowledgements wait in the journal for the next commit.
+type Unanswered = Vec<(Reply<Submitted>, Result<Submitted, GatewayError>)>;
+
 impl Worker {
     fn run(&mut self, mut rx: mpsc::Receiver<Command>) {
-        while let Some(first) = rx.blocking_recv() {
-            let mut batch = vec![first];
+        let mut unanswered: Unanswered = Vec::new();
+        loop {
+            let mut batch = Vec::new();
+            if unanswered.is_empty() {
+                // Nothing waits for a commit: sleep until a command comes.
+                match rx.blocking_recv() {
+                    Some(first) => batch.push(first),
+                    None => break,
+                }
+            }
             while batch.len() < MAX_BATCH {
                 match rx.try_recv() {
                     Ok(command) => batch.push(command),
                     Err(_) => break,
                 }
             }
-            self.serve(batch);
+            if batch.iter().all(|c| matches!(c, Command::Submit(..))) {
+                unanswered = self.submit_pipelined(batch, unanswered);
+            } else {
+                // Anything else runs in order after the previous group is answered, each command committing itself.
+                let committed = self.gateway.commit_journal();
+                self.answer(std::mem::take(&mut unanswered), committed);
+                self.serve(batch);
+            }
             self.sync_events();
         }
-        // Everything is committed after each command; flushing is a no-op safety net for buffered policies.
+        let committed = self.gateway.commit_journal();
+        self.answer(unanswered, committed);
+        // Everything is committed by now; flushing is a no-op safety net for buffered policies.
         let _ = self.gateway.flush_journal();
+    }
+
+    /// One round of the pipeline: admit the new submits, commit (their intents and the previous group's
+    /// acknowledgements), answer the previous group, send the new one. Returns the new group's answers, which wait
+    /// for the next round's commit.
+    fn submit_pipelined(&mut self, batch: Vec<Command>, previous: Unanswered) -> Unanswered {
+        let (intents, replies): (Vec<_>, Vec<_>) = batch
+            .into_iter()
+            .map(|command| match command {
+                Command::Submit(intent, reply) => (intent, reply),
+                _ => unreachable!("only submits are pipelined"),
+            })
+            .unzip();
+        let start = Instant::now();
+        let admitted = self.gateway.admit_batch(intents);
+        let committed = self.gateway.commit_journal();
+        let results = match &committed {
+            Ok(()) => self.gateway.send_batch(admitted),
+            Err(error) => self.gateway.abandon_batch(admitted, error),
+        };
+        self.metrics
+            .submit_batch_seconds
+            .observe(start.elapsed().as_secs_f64());
+        self.answer(previous, committed);
+        replies.into_iter().zip(results).collect()
+    }
+
+    /// Sends answers whose acknowledgements `committed` was to make durable; if it failed, they are failures.
+    fn answer(&self, unanswered: Unanswered, committed: Result<(), GatewayError>) {
+        for (reply, result) in unanswered {
+            let result = match &committed {
+                Ok(()) => result,
+                Err(error) => Err(GatewayError::Halted(format!(
+                    "journal commit failed: {error}"
+                ))),
+            };
+            let _ = reply.send(self.count(result));
+        }
     }
 
     /// Serves commands in order; each run of consecutive submits goes through one group commit.
@@ -246,8 +308,12 @@ impl Worker {
         if submits.is_empty() {
             return;
         }
+        let start = Instant::now();
         let (intents, replies): (Vec<_>, Vec<_>) = submits.into_iter().unzip();
         let results = self.gateway.submit_batch(intents);
+        self.metrics
+            .submit_batch_seconds
+            .observe(start.elapsed().as_secs_f64());
         for (result, reply) in results.into_iter().zip(replies) {
             let _ = reply.send(self.count(result));
         }
@@ -393,62 +459,5 @@ impl Worker {
     }
 }
 
-impl EngineHandle {
-    async fn ask<T>(&self, command: impl FnOnce(Reply<T>) -> Command) -> Result<T, ApiError> {
-        let (reply, answer) = oneshot::channel();
-        self.tx
-            .send(command(reply))
-            .await
-            .map_err(|_| ApiError::stopped())?;
-        answer.await.map_err(|_| ApiError::stopped())?
-    }
-
-    /// Submits a new order (idempotent on its client order id).
-    pub async fn submit(&self, intent: OrderIntent) -> Result<Submitted, ApiError> {
-        self.ask(|reply| Command::Submit(intent, reply)).await
-    }
-
-    /// Replaces working order `old` by `new`.
-    pub async fn replace(
-        &self,
-        old: ClientOrderId,
-        new: OrderIntent,
-    ) -> Result<Submitted, ApiError> {
-        self.ask(|reply| Command::Replace(old, new, reply)).await
-    }
-
-    /// Cancels an open order.
-    pub async fn cancel(&self, id: ClientOrderId) -> Result<Order, ApiError> {
-        self.ask(|reply| Command::Cancel(id, reply)).await
-    }
-
-    /// One order.
-    pub async fn get(&self, id: ClientOrderId) -> Result<Order, ApiError> {
-        self.ask(|reply| Command::Get(id, reply)).await
-    }
-
-    /// Every order (or the open ones), sorted by client order id.
-    pub async fn list(&self, open_only: bool) -> Result<Vec<Order>, ApiError> {
-        self.ask(|reply| Command::List(open_only, reply)).await
-    }
-
-    /// Net positions.
-    pub async fn positions(&self) -> Result<Vec<(Symbol, Quantity)>, ApiError> {
-        self.ask(Command::Positions).await
-    }
-
-    /// Turns the kill switch on or off; returns the new state.
-    pub async fn set_kill_switch(&self, on: bool) -> Result<bool, ApiError> {
-        self.ask(|reply| Command::SetKillSwitch(on, reply)).await
-    }
-
-    /// Health.
-    pub async fn health(&self) -> Result<HealthSnapshot, ApiError> {
-        self.ask(Command::Health).await
-    }
-
-    /// Feeds one bar to the simulated venue; returns the events it produced.
-    pub async fn publish_bar(&self, bar: Bar) -> Result<usize, ApiError> {
-        self.ask(|reply| Command::Bar(bar, reply)).await
-    }
-}
+#[path = "engine_handle.rs"]
+mod handle;

@@ -6,7 +6,7 @@
 //! always means the same fact.
 
 use std::fs::File;
-use std::io::{Read, Seek, SeekFrom};
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -72,26 +72,49 @@ impl JournalTail {
     }
 
     /// Every complete record written since the last call, as events. A partial record at the end stays for later.
+    /// A zero header is where the records end (an fsync'd journal keeps zeroed space ahead of its end): the zeros
+    /// are not kept, they are read again next time, by when records may have replaced them.
     pub fn read_new(&mut self) -> Result<Vec<pb::GatewayEvent>, EventLogError> {
-        let io = |action| {
-            let path = self.path.clone();
-            move |source| EventLogError::Io {
-                path,
-                action,
-                source,
-            }
-        };
-        let start = self.offset + self.buffer.len() as u64;
-        self.file.seek(SeekFrom::Start(start)).map_err(io("seek"))?;
-        self.file
-            .read_to_end(&mut self.buffer)
-            .map_err(io("read"))?;
         let mut events = Vec::new();
+        loop {
+            // In steps, not to the end of the file: past the records may lie megabytes of zeros.
+            let filled = self.buffer.len();
+            self.buffer.resize(filled + READ_STEP, 0);
+            let position = self.offset + filled as u64;
+            let read = self.file.read_at(&mut self.buffer[filled..], position);
+            let read = read.map_err(|source| EventLogError::Io {
+                path: self.path.clone(),
+                action: "read",
+                source,
+            })?;
+            self.buffer.truncate(filled + read);
+            let (consumed, at_zeros) = self.parse(&mut events)?;
+            self.buffer.drain(..consumed);
+            self.offset += consumed as u64;
+            if at_zeros {
+                self.buffer.clear();
+                return Ok(events);
+            }
+            if read == 0 {
+                return Ok(events);
+            }
+        }
+    }
+
+    /// Turns the complete records at the start of the buffer into events; returns the bytes they took and whether
+    /// a zero header (the end of the records) followed them.
+    fn parse(
+        &mut self,
+        events: &mut Vec<pb::GatewayEvent>,
+    ) -> Result<(usize, bool), EventLogError> {
         let mut at = 0;
         while self.buffer.len() - at >= HEADER_LEN {
             let header = &self.buffer[at..at + HEADER_LEN];
             let len = u32::from_le_bytes(header[..4].try_into().expect("4 bytes")) as usize;
             let crc = u32::from_le_bytes(header[4..].try_into().expect("4 bytes"));
+            if len == 0 {
+                return Ok((at, true));
+            }
             if self.buffer.len() - at - HEADER_LEN < len {
                 break;
             }
@@ -124,11 +147,12 @@ impl JournalTail {
             events.push(event);
             at += HEADER_LEN + len;
         }
-        self.buffer.drain(..at);
-        self.offset += at as u64;
-        Ok(events)
+        Ok((at, false))
     }
 }
+
+/// Bytes read from the journal per step.
+const READ_STEP: usize = 16 * 1024;
 
 /// Events per chunk of the log. Chunks are never reallocated, so an append never copies earlier events: one
 /// growing `Vec` copied every event on each doubling (tens of MB after 100k orders), under the lock, and the
@@ -232,11 +256,59 @@ impl EventLog {
 #[cfg(test)]
 mod tests {
     //! Property: across chunk boundaries, `read_from(from, max)` returns exactly the events numbered
-    //! `from..from + max` that exist, in order.
+    //! `from..from + max` that exist, in order. And the tail of an fsync'd journal (zeroed space after the
+    //! records) yields each record once, in order, however the commits and reads interleave.
 
+    use exec_gateway::journal::{Journal, SyncPolicy};
+    use exec_gateway::order::{ClientOrderId, OrderEvent};
+    use exec_gateway::record::RecordRef;
     use proptest::prelude::*;
 
     use super::*;
+
+    #[test]
+    fn the_tail_stops_at_the_zeroed_space_and_reads_what_later_replaces_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal");
+        let (mut journal, _, _) = Journal::open(&path, SyncPolicy::Fsync).unwrap();
+        let mut tail = JournalTail::open(&path).unwrap();
+        let mut seen = Vec::new();
+        for batch in 0..300u64 {
+            for i in 0..(batch % 7) {
+                let id = ClientOrderId::new(format!("o-{batch}-{i}")).unwrap();
+                let event = OrderEvent::Canceled;
+                journal
+                    .append_with(|out| {
+                        RecordRef::Event {
+                            client_order_id: &id,
+                            event: &event,
+                        }
+                        .encode(out)
+                    })
+                    .unwrap();
+            }
+            journal.commit().unwrap();
+            if batch == 1 {
+                // Let the zeroed space appear, so every later read meets zeros after the records.
+                let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+                while std::fs::metadata(&path).unwrap().len() <= journal.committed_len() {
+                    assert!(std::time::Instant::now() < deadline, "no zeroed space");
+                    std::thread::sleep(std::time::Duration::from_millis(2));
+                }
+            }
+            if batch % 3 == 0 {
+                seen.extend(tail.read_new().unwrap());
+            }
+        }
+        seen.extend(tail.read_new().unwrap());
+        let want: Vec<String> = (0..300u64)
+            .flat_map(|b| (0..b % 7).map(move |i| format!("o-{b}-{i}")))
+            .collect();
+        let got: Vec<String> = seen.iter().map(|e| e.client_order_id.clone()).collect();
+        assert_eq!(got, want);
+        let sequences: Vec<u64> = seen.iter().map(|e| e.sequence).collect();
+        assert_eq!(sequences, (1..=want.len() as u64).collect::<Vec<_>>());
+    }
 
     fn log_of(count: u64) -> EventLog {
         let log = EventLog::default();

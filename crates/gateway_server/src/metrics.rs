@@ -6,9 +6,16 @@ use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
 type Labels = Vec<(String, String)>;
+
+/// Histogram buckets (seconds) fine enough below the 2 ms submit target to read a p50 and a p99 off them.
+const LATENCY_BUCKETS: [f64; 16] = [
+    0.0001, 0.0002, 0.0003, 0.0004, 0.0005, 0.00075, 0.001, 0.0015, 0.002, 0.003, 0.005, 0.01,
+    0.02, 0.05, 0.1, 0.5,
+];
 
 /// The gateway's metrics; cheap to update from any thread.
 pub struct Metrics {
@@ -27,6 +34,11 @@ pub struct Metrics {
     pub journal_sequence: Gauge,
     /// 1 while the kill switch is on.
     pub kill_switch: Gauge,
+    /// Server-side submit latency: from the decoded request to the answer (queueing, journal syncs, venue call),
+    /// without the network and the HTTP/2 framing around it.
+    pub submit_seconds: Histogram,
+    /// Time the gateway worker takes to serve one group of submits (both journal syncs included).
+    pub submit_batch_seconds: Histogram,
 }
 
 impl fmt::Debug for Metrics {
@@ -46,6 +58,8 @@ impl Default for Metrics {
             open_orders: Gauge::default(),
             journal_sequence: Gauge::default(),
             kill_switch: Gauge::default(),
+            submit_seconds: Histogram::new(LATENCY_BUCKETS),
+            submit_batch_seconds: Histogram::new(LATENCY_BUCKETS),
             registry: Registry::default(),
         };
         registry.register(
@@ -82,6 +96,16 @@ impl Default for Metrics {
             "kill_switch",
             "1 while the kill switch is on",
             metrics.kill_switch.clone(),
+        );
+        registry.register(
+            "submit_seconds",
+            "Server-side submit latency, from the decoded request to the answer",
+            metrics.submit_seconds.clone(),
+        );
+        registry.register(
+            "submit_batch_seconds",
+            "Time to serve one group commit of submits",
+            metrics.submit_batch_seconds.clone(),
         );
         Self {
             registry,
